@@ -14,7 +14,7 @@
  *	can be watched by another instance or by a real epoll. read() and
  *	write() fail with EINVAL, as on an epoll fd.
  *
- * Events
+ * Event format
  *	Events and flags are epoll's: struct epoll_event and the EPOLL* bits
  *	from <linux/eventpoll.h>. On x86-64 struct epoll_event is packed
  *	(12 bytes), so 32-bit and 64-bit callers share one layout.
@@ -60,7 +60,7 @@ struct minipoll_ctl {
 };
 
 /* minipoll_wait.flags */
-#define MINIPOLL_WAIT_TIMESPEC	(1U << 0)	/* use .timeout, not .timeout_ms */
+#define MINIPOLL_WAIT_TIMESPEC	0x1U		/* use .timeout, not .timeout_ms */
 #define MINIPOLL_WAIT_FLAGS	(MINIPOLL_WAIT_TIMESPEC)
 
 struct minipoll_wait {
