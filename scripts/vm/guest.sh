@@ -12,14 +12,22 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export HOME=/root TERM=dumb LANG=C.UTF-8
 bb=/bin/busybox
 
-# Find a virtio-serial port by the name vm-run gave it.
+# Find a virtio-serial port by the name vm-run gave it. The ports are probed
+# asynchronously after virtio_console loads: give them a few seconds.
 port() {
-	for f in /sys/class/virtio-ports/vport*/name; do
-		[ "$(cat "$f" 2>/dev/null)" = "$1" ] || continue
-		d=${f%/name}
-		echo "/dev/${d##*/}"
-		return 0
+	tries=0
+	while [ $tries -lt 100 ]; do
+		for f in /sys/class/virtio-ports/vport*/name; do
+			[ "$(cat "$f" 2>/dev/null)" = "$1" ] || continue
+			d=${f%/name}
+			[ -c "/dev/${d##*/}" ] || continue
+			echo "/dev/${d##*/}"
+			return 0
+		done
+		tries=$((tries + 1))
+		sleep 0.05
 	done
+	echo "vm: no virtio port named $1; using the console" > /dev/console
 	echo /dev/console
 }
 
@@ -40,7 +48,11 @@ mount -t devpts -o newinstance,ptmxmode=0666 devpts /dev/pts
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+# What udev would create: programs reopen /dev/stdout (kselftest's runner).
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
+for i in 0:stdin 1:stdout 2:stderr; do
+	[ -e "/dev/${i#*:}" ] || ln -s "/proc/self/fd/${i%:*}" "/dev/${i#*:}"
+done
 
 # Copy-on-write overlays where programs expect to write.
 for d in /tmp /var /lib/modules; do
@@ -73,9 +85,17 @@ if [ -f "$run/module" ]; then
 	fi
 fi
 
+# The command writes to FIFOs, not straight to the ports: a virtio port can
+# be open only once, and programs (kselftest's runner) reopen /dev/stdout.
 if [ $rc -eq 0 ]; then
-	sh "$run/cmd" < /dev/null > "$out" 2> "$err"
+	mkfifo /run/stdout /run/stderr
+	cat /run/stdout > "$out" &
+	cat_out=$!
+	cat /run/stderr > "$err" &
+	cat_err=$!
+	sh "$run/cmd" < /dev/null > /run/stdout 2> /run/stderr
 	rc=$?
+	wait $cat_out $cat_err
 fi
 
 # kmemleak only reports after a scan; two scans let young objects age.
