@@ -1,0 +1,844 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mp_impl.c: implementations, transcripts, runs and helpers of the
+ * differential test kit (see mp_impl.h).
+ *
+ * This file does not include kselftest_harness.h: the harness defines
+ * globals, and every test program includes it once already.
+ */
+#define MP_IMPL_NO_HARNESS
+#include "mp_impl.h"
+
+#include <ctype.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <arpa/inet.h>
+
+#include "minipoll.h"
+
+/* ------------------------------------------------------------------------ */
+/* Implementations */
+
+static int ep_pwait_raw(int epfd, struct epoll_event *events, int maxevents, int timeout,
+			bool use_ts, const struct timespec *ts, const void *sigmask,
+			size_t sigsetsize)
+{
+	if (use_ts)
+		return syscall(SYS_epoll_pwait2, epfd, events, maxevents, ts, sigmask,
+			       sigsetsize);
+	return syscall(SYS_epoll_pwait, epfd, events, maxevents, timeout, sigmask,
+		       sigsetsize);
+}
+
+static int mp_pwait_raw(int epfd, struct epoll_event *events, int maxevents, int timeout,
+			bool use_ts, const struct timespec *ts, const void *sigmask,
+			size_t sigsetsize)
+{
+	return mp_raw_wait(epfd, events, maxevents, timeout, use_ts, ts, sigmask, sigsetsize);
+}
+
+const struct mp_impl mp_epoll = {
+	.name = "epoll",
+	.create = epoll_create,
+	.create1 = epoll_create1,
+	.ctl = epoll_ctl,
+	.wait = epoll_wait,
+	.pwait = epoll_pwait,
+	.pwait2 = epoll_pwait2,
+	.pwait_raw = ep_pwait_raw,
+};
+
+const struct mp_impl mp_minipoll = {
+	.name = "minipoll",
+	.create = minipoll_create,
+	.create1 = minipoll_create1,
+	.ctl = minipoll_ctl,
+	.wait = minipoll_wait,
+	.pwait = minipoll_pwait,
+	.pwait2 = minipoll_pwait2,
+	.pwait_raw = mp_pwait_raw,
+};
+
+bool mp_have_minipoll(void)
+{
+	struct stat st;
+
+	return stat("/dev/minipoll", &st) == 0 && S_ISCHR(st.st_mode);
+}
+
+bool mp_verbose(void)
+{
+	const char *v = getenv("MP_VERBOSE");
+
+	return v && *v && strcmp(v, "0");
+}
+
+/* ------------------------------------------------------------------------ */
+/* Transcripts */
+
+void tr_printf(struct mp_tr *t, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (t->len >= t->cap)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	t->len += (size_t)n < t->cap - t->len ? (size_t)n : t->cap - t->len - 1;
+}
+
+void tr_tag(struct mp_tr *t, int fd, const char *name)
+{
+	if (fd >= 0 && fd < 64)
+		snprintf(t->tags[fd], sizeof(t->tags[fd]), "%s", name);
+}
+
+static const struct {
+	int err;
+	const char *name;
+} errnames[] = {
+	{ EPERM, "EPERM" }, { ENOENT, "ENOENT" }, { ESRCH, "ESRCH" }, { EINTR, "EINTR" },
+	{ EIO, "EIO" }, { ENXIO, "ENXIO" }, { E2BIG, "E2BIG" }, { EBADF, "EBADF" },
+	{ ECHILD, "ECHILD" }, { EAGAIN, "EAGAIN" }, { ENOMEM, "ENOMEM" }, { EACCES, "EACCES" },
+	{ EFAULT, "EFAULT" }, { EBUSY, "EBUSY" }, { EEXIST, "EEXIST" }, { ENODEV, "ENODEV" },
+	{ ENOTDIR, "ENOTDIR" }, { EISDIR, "EISDIR" }, { EINVAL, "EINVAL" }, { ENFILE, "ENFILE" },
+	{ EMFILE, "EMFILE" }, { ENOTTY, "ENOTTY" }, { ENOSPC, "ENOSPC" }, { ESPIPE, "ESPIPE" },
+	{ EPIPE, "EPIPE" }, { ERANGE, "ERANGE" }, { ELOOP, "ELOOP" }, { ENOSYS, "ENOSYS" },
+	{ EOPNOTSUPP, "EOPNOTSUPP" }, { ECONNREFUSED, "ECONNREFUSED" },
+	{ ECONNRESET, "ECONNRESET" }, { ENOTCONN, "ENOTCONN" }, { EINPROGRESS, "EINPROGRESS" },
+	{ EOVERFLOW, "EOVERFLOW" }, { ENOTSOCK, "ENOTSOCK" }, { ETIMEDOUT, "ETIMEDOUT" },
+};
+
+const char *mp_errname(int err)
+{
+	static __thread char buf[24];
+	unsigned int i;
+
+	for (i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].err == err)
+			return errnames[i].name;
+	snprintf(buf, sizeof(buf), "errno%d", err);
+	return buf;
+}
+
+static const struct {
+	uint32_t bit;
+	const char *name;
+} evnames[] = {
+	{ EPOLLIN, "IN" }, { EPOLLPRI, "PRI" }, { EPOLLOUT, "OUT" }, { EPOLLERR, "ERR" },
+	{ EPOLLHUP, "HUP" }, { 0x20, "NVAL" }, { EPOLLRDNORM, "RDNORM" },
+	{ EPOLLRDBAND, "RDBAND" }, { EPOLLWRNORM, "WRNORM" }, { EPOLLWRBAND, "WRBAND" },
+	{ EPOLLMSG, "MSG" }, { EPOLLRDHUP, "RDHUP" }, { 0x4000, "FREE" },
+	{ 1U << 27, "URING_WAKE" }, { EPOLLEXCLUSIVE, "EXCLUSIVE" }, { EPOLLWAKEUP, "WAKEUP" },
+	{ EPOLLONESHOT, "ONESHOT" }, { EPOLLET, "ET" },
+};
+
+const char *mp_evstr(uint32_t events, char *buf, size_t len)
+{
+	uint32_t rest = events;
+	size_t off = 0;
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(evnames) / sizeof(evnames[0]); i++) {
+		if (!(events & evnames[i].bit))
+			continue;
+		rest &= ~evnames[i].bit;
+		off += snprintf(buf + off, len - off, "%s%s", off ? "|" : "", evnames[i].name);
+		if (off >= len)
+			return buf;
+	}
+	if (rest)
+		off += snprintf(buf + off, len - off, "%s%#x", off ? "|" : "", rest);
+	if (!off)
+		snprintf(buf, len, "0");
+	return buf;
+}
+
+void tr_ret(struct mp_tr *t, int line, const char *what, long ret, int err)
+{
+	if (ret == -1)
+		tr_printf(t, "%d: %s = -1 %s\n", line, what, mp_errname(err));
+	else
+		tr_printf(t, "%d: %s = %ld\n", line, what, ret);
+}
+
+void tr_events(struct mp_tr *t, int line, const char *what, long ret, int err,
+	       const struct epoll_event *evs, int nevs)
+{
+	char buf[160];
+	long i;
+
+	tr_ret(t, line, what, ret, err);
+	for (i = 0; i < ret && i < nevs && evs; i++)
+		tr_printf(t, "    [%ld] %s data=%#llx\n", i,
+			  mp_evstr(evs[i].events, buf, sizeof(buf)),
+			  (unsigned long long)evs[i].data.u64);
+	if (ret > nevs)
+		tr_printf(t, "    (returned %ld > the %d the buffer holds)\n", ret, nevs);
+}
+
+void tr_require_failed(struct mp_tr *t, int line, const char *cond, int err)
+{
+	tr_printf(t, "%d: SETUP FAILED: REQUIRE(%s), errno %s\n", line, cond, mp_errname(err));
+	t->aborted = true;
+}
+
+/*
+ * fdinfo normalization. The header's mnt_id: and ino: belong to the instance
+ * itself (anon inode or device node) and are dropped; pos: and flags: stay.
+ * In "tfd:" lines, the target inode and superblock dev are replaced by
+ * I0, I1, ... and D0, D1, ... in order of first appearance, so that equal
+ * targets still show as equal; all else (spacing included) stays as the
+ * kernel printed it.
+ */
+struct fdline {
+	int tfd;
+	int seq;
+	char text[256];
+};
+
+static int fdline_cmp(const void *a, const void *b)
+{
+	const struct fdline *x = a, *y = b;
+
+	if (x->tfd != y->tfd)
+		return x->tfd < y->tfd ? -1 : 1;
+	return x->seq - y->seq;
+}
+
+static void subst_token(char *line, const char *key, char (*seen)[24], int *nseen, char prefix)
+{
+	char *p = strstr(line, key), *end;
+	char tok[24], rep[24], rest[256];
+	int i;
+
+	if (!p)
+		return;
+	p += strlen(key);
+	end = p;
+	while (*end && !isspace((unsigned char)*end))
+		end++;
+	snprintf(tok, sizeof(tok), "%.*s", (int)(end - p), p);
+	for (i = 0; i < *nseen; i++)
+		if (!strcmp(seen[i], tok))
+			break;
+	if (i == *nseen && *nseen < 64)
+		snprintf(seen[(*nseen)++], 24, "%s", tok);
+	snprintf(rep, sizeof(rep), "%c%d", prefix, i);
+	snprintf(rest, sizeof(rest), "%s", end);
+	snprintf(p, 256 - (p - line), "%s%s", rep, rest);
+}
+
+void tr_fdinfo(struct mp_tr *t, int line, int epfd, bool sorted)
+{
+	static struct fdline lines[4096];
+	char path[64], buf[250];
+	char inos[64][24], devs[64][24];
+	int nino = 0, ndev = 0, n = 0, i;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
+	f = fopen(path, "re");
+	if (!f) {
+		tr_printf(t, "%d: fdinfo(%d): open: %s\n", line, epfd, mp_errname(errno));
+		return;
+	}
+	tr_printf(t, "%d: fdinfo(%d)%s:\n", line, epfd, sorted ? " sorted by tfd" : "");
+	while (fgets(buf, sizeof(buf), f)) {
+		buf[strcspn(buf, "\n")] = 0;
+		if (!strncmp(buf, "tfd:", 4)) {
+			if (n < 4096) {
+				lines[n].tfd = atoi(buf + 4);
+				lines[n].seq = n;
+				snprintf(lines[n].text, sizeof(lines[n].text), "%s", buf);
+				n++;
+			}
+		} else if (!strncmp(buf, "pos:", 4) || !strncmp(buf, "flags:", 6)) {
+			tr_printf(t, "    %s\n", buf);
+		}
+	}
+	fclose(f);
+	if (sorted)
+		qsort(lines, n, sizeof(lines[0]), fdline_cmp);
+	for (i = 0; i < n; i++) {
+		subst_token(lines[i].text, " ino:", inos, &nino, 'I');
+		subst_token(lines[i].text, " sdev:", devs, &ndev, 'D');
+		tr_printf(t, "    %s\n", lines[i].text);
+	}
+	tr_printf(t, "    (%d items)\n", n);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Runs */
+
+#define TR_CAP (4u << 20)
+
+static struct mp_tr *tr_new_shared(const struct mp_impl *impl)
+{
+	void *m = mmap(NULL, sizeof(struct mp_tr) + TR_CAP, PROT_READ | PROT_WRITE,
+		       MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct mp_tr *t;
+
+	if (m == MAP_FAILED) {
+		perror("mmap");
+		abort();
+	}
+	t = m;
+	memset(t, 0, sizeof(*t));
+	t->buf = (char *)m + sizeof(*t);
+	t->cap = TR_CAP;
+	t->I = impl;
+	return t;
+}
+
+static char *tr_take(struct mp_tr *t)
+{
+	char *s = malloc(t->len + 1);
+
+	memcpy(s, t->buf, t->len);
+	s[t->len] = 0;
+	munmap(t, sizeof(struct mp_tr) + TR_CAP);
+	return s;
+}
+
+int mp_next_fd(void)
+{
+	int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
+
+	if (fd < 0) {
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+	}
+	close(fd);
+	return fd;
+}
+
+/* Wait for a run; returns a line saying how it ended. */
+static void run_wait(pid_t pid, int timeout, char *how, size_t len)
+{
+	long deadline = mp_now_ms() + timeout * 1000L;
+	int status;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, &status, WNOHANG);
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			snprintf(how, len, "end: waitpid: %s\n", mp_errname(errno));
+			return;
+		}
+		if (mp_now_ms() > deadline) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			snprintf(how, len, "end: HUNG, killed after %d s\n", timeout);
+			return;
+		}
+		usleep(5000);
+	}
+	if (WIFEXITED(status))
+		snprintf(how, len, "end: exit %d\n", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(how, len, "end: killed by signal %d (%s)\n", WTERMSIG(status),
+			 strsignal(WTERMSIG(status)));
+	else
+		snprintf(how, len, "end: status %#x\n", status);
+}
+
+char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, bool *setup_failed)
+{
+	struct mp_tr *t = tr_new_shared(impl);
+	char how[128];
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		abort();
+	}
+	if (pid == 0) {
+		fn(t, impl);
+		if (!t->aborted)
+			tr_printf(t, "next free fd: %d\n", mp_next_fd());
+		_exit(t->aborted ? 3 : 0);
+	}
+	run_wait(pid, timeout, how, sizeof(how));
+	tr_printf(t, "%s", how);
+	*setup_failed = t->aborted;
+	return tr_take(t);
+}
+
+void mp_run_paired(const struct mp_impl *impl, mp_paired_fn fn, int timeout,
+		   char **out_epoll, char **out_impl, bool *setup_failed)
+{
+	struct mp_tr *t[2] = { tr_new_shared(&mp_epoll), tr_new_shared(impl) };
+	const struct mp_impl *I[2] = { &mp_epoll, impl };
+	char how[128];
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		abort();
+	}
+	if (pid == 0) {
+		fn(t, I);
+		_exit(t[0]->aborted || t[1]->aborted ? 3 : 0);
+	}
+	run_wait(pid, timeout, how, sizeof(how));
+	tr_printf(t[0], "%s", how);
+	tr_printf(t[1], "%s", how);
+	*setup_failed = t[0]->aborted;
+	*out_epoll = tr_take(t[0]);
+	*out_impl = tr_take(t[1]);
+}
+
+void mp_in_child(struct mp_tr *t, void (*fn)(struct mp_tr *t, void *arg), void *arg)
+{
+	char how[128];
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		tr_printf(t, "fork: %s\n", mp_errname(errno));
+		t->aborted = true;
+		return;
+	}
+	if (pid == 0) {
+		fn(t, arg);
+		_exit(0);
+	}
+	run_wait(pid, MP_RUN_TIMEOUT, how, sizeof(how));
+	tr_printf(t, "child %s", how);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Diff */
+
+struct lines {
+	const char **l;
+	size_t *len;
+	int n;
+};
+
+static void split_lines(const char *s, struct lines *out)
+{
+	const char *p;
+	int n = 0, cap = 64;
+
+	out->l = malloc(cap * sizeof(*out->l));
+	out->len = malloc(cap * sizeof(*out->len));
+	for (p = s; *p; ) {
+		const char *e = strchr(p, '\n');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+
+		if (n == cap) {
+			cap *= 2;
+			out->l = realloc(out->l, cap * sizeof(*out->l));
+			out->len = realloc(out->len, cap * sizeof(*out->len));
+		}
+		out->l[n] = p;
+		out->len[n] = len;
+		n++;
+		p += len + (e ? 1 : 0);
+	}
+	out->n = n;
+}
+
+static bool line_eq(const struct lines *a, int i, const struct lines *b, int j)
+{
+	return a->len[i] == b->len[j] && !memcmp(a->l[i], b->l[j], a->len[i]);
+}
+
+static void emit_line(void (*emit)(void *, const char *), void *ctx, char mark,
+		      const struct lines *x, int i)
+{
+	char buf[600];
+
+	snprintf(buf, sizeof(buf), "%c %.*s", mark, (int)(x->len[i] > 590 ? 590 : x->len[i]),
+		 x->l[i]);
+	emit(ctx, buf);
+}
+
+void mp_diff(const char *sa, const char *sb, const char *name_a, const char *name_b,
+	     void (*emit)(void *ctx, const char *line), void *ctx)
+{
+	struct lines a, b;
+	int pre = 0, suf = 0, n, m, i, j, ctxl = 3;
+	unsigned short *lcs = NULL;
+	char buf[160];
+
+	split_lines(sa, &a);
+	split_lines(sb, &b);
+	while (pre < a.n && pre < b.n && line_eq(&a, pre, &b, pre))
+		pre++;
+	while (suf < a.n - pre && suf < b.n - pre &&
+	       line_eq(&a, a.n - 1 - suf, &b, b.n - 1 - suf))
+		suf++;
+	n = a.n - pre - suf;
+	m = b.n - pre - suf;
+	snprintf(buf, sizeof(buf), "--- %s", name_a);
+	emit(ctx, buf);
+	snprintf(buf, sizeof(buf), "+++ %s", name_b);
+	emit(ctx, buf);
+	for (i = pre - ctxl < 0 ? 0 : pre - ctxl; i < pre; i++)
+		emit_line(emit, ctx, ' ', &a, i);
+	if ((long)n * m <= 4000000 && n < 65535 && m < 65535)
+		lcs = calloc((size_t)(n + 1) * (m + 1), sizeof(*lcs));
+	if (lcs) {
+		/* lcs[i][j]: LCS length of a[pre+i..] and b[pre+j..] */
+#define L(i, j) lcs[(size_t)(i) * (m + 1) + (j)]
+		for (i = n - 1; i >= 0; i--)
+			for (j = m - 1; j >= 0; j--)
+				L(i, j) = line_eq(&a, pre + i, &b, pre + j) ? L(i + 1, j + 1) + 1 :
+					  (L(i + 1, j) > L(i, j + 1) ? L(i + 1, j) : L(i, j + 1));
+		i = j = 0;
+		while (i < n || j < m) {
+			if (i < n && j < m && line_eq(&a, pre + i, &b, pre + j)) {
+				emit_line(emit, ctx, ' ', &a, pre + i);
+				i++, j++;
+			} else if (j < m && (i == n || L(i, j + 1) >= L(i + 1, j))) {
+				emit_line(emit, ctx, '+', &b, pre + j++);
+			} else {
+				emit_line(emit, ctx, '-', &a, pre + i++);
+			}
+		}
+#undef L
+		free(lcs);
+	} else {
+		for (i = 0; i < n; i++)
+			emit_line(emit, ctx, '-', &a, pre + i);
+		for (j = 0; j < m; j++)
+			emit_line(emit, ctx, '+', &b, pre + j);
+	}
+	for (i = a.n - suf; i < a.n && i < a.n - suf + ctxl; i++)
+		emit_line(emit, ctx, ' ', &a, i);
+	free(a.l);
+	free(a.len);
+	free(b.l);
+	free(b.len);
+}
+
+void mp_each_line(const char *s, void (*emit)(void *ctx, const char *line), void *ctx)
+{
+	struct lines x;
+	int i;
+
+	split_lines(s, &x);
+	for (i = 0; i < x.n; i++)
+		emit_line(emit, ctx, ' ', &x, i);
+	free(x.l);
+	free(x.len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Targets */
+
+struct epoll_event mp_ev(uint32_t events, uint64_t data)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = data };
+
+	return ev;
+}
+
+int mp_pipe(int p[2])
+{
+	return pipe2(p, O_NONBLOCK | O_CLOEXEC);
+}
+
+int mp_socketpair(int type, int sv[2])
+{
+	return socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv);
+}
+
+int mp_tcp_listener(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int one = 1, fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 64) ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len)) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int mp_tcp_connect(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) || set_nonblock(fd)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int mp_tcp_pair(int *client, int *server)
+{
+	int port, l, c, s;
+
+	l = mp_tcp_listener(&port);
+	if (l < 0)
+		return -1;
+	c = mp_tcp_connect(port);
+	if (c < 0) {
+		close(l);
+		return -1;
+	}
+	s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	close(l);
+	if (s < 0) {
+		close(c);
+		return -1;
+	}
+	*client = c;
+	*server = s;
+	return 0;
+}
+
+int mp_udp_pair(int *a, int *b)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET }, sb = sa;
+	socklen_t len = sizeof(sa);
+	int x, y;
+
+	sa.sin_addr.s_addr = sb.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	x = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	y = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (x < 0 || y < 0)
+		goto fail;
+	if (bind(x, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    bind(y, (struct sockaddr *)&sb, sizeof(sb)))
+		goto fail;
+	if (getsockname(x, (struct sockaddr *)&sa, &len))
+		goto fail;
+	len = sizeof(sb);
+	if (getsockname(y, (struct sockaddr *)&sb, &len))
+		goto fail;
+	if (connect(x, (struct sockaddr *)&sb, sizeof(sb)) ||
+	    connect(y, (struct sockaddr *)&sa, sizeof(sa)))
+		goto fail;
+	*a = x;
+	*b = y;
+	return 0;
+fail:
+	if (x >= 0)
+		close(x);
+	if (y >= 0)
+		close(y);
+	return -1;
+}
+
+int mp_fill(int fd)
+{
+	static char buf[65536];
+	int total = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = write(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EAGAIN) {
+			/* A pipe may still take less than a page: write small. */
+			n = write(fd, buf, 1);
+			if (n <= 0)
+				break;
+		}
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	return total;
+}
+
+int mp_drain(int fd)
+{
+	char buf[65536];
+	int total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	return total;
+}
+
+int mp_put(int fd, const char *s)
+{
+	return write(fd, s, strlen(s));
+}
+
+uint64_t mp_efd_read(int fd)
+{
+	uint64_t v = 0;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
+int mp_efd_write(int fd, uint64_t v)
+{
+	return write(fd, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
+}
+
+int mp_tmpdir(char *buf, size_t len)
+{
+	static const char *const bases[] = { "/tmp", "/dev/shm", "/run" };
+	unsigned int i;
+
+	for (i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		snprintf(buf, len, "%s/minipoll-test.XXXXXX", bases[i]);
+		if (mkdtemp(buf))
+			return 0;
+	}
+	return -1;
+}
+
+int mp_raise_nofile(int want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return -1;
+	if (rl.rlim_cur >= (rlim_t)want)
+		return 0;
+	if (rl.rlim_max < (rlim_t)want) {
+		rl.rlim_max = want;	/* root may raise the hard limit */
+	}
+	rl.rlim_cur = want;
+	return setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Time and threads */
+
+void mp_msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+long mp_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+int mp_settle_ms(void)
+{
+	const char *v = getenv("MP_SETTLE_MS");
+
+	return v && atoi(v) > 0 ? atoi(v) : 300;
+}
+
+pid_t mp_gettid(void)
+{
+	return syscall(SYS_gettid);
+}
+
+static bool poll_syscall(long nr)
+{
+	return nr == SYS_epoll_wait || nr == SYS_epoll_pwait || nr == SYS_epoll_pwait2 ||
+	       nr == SYS_ioctl || nr == SYS_poll || nr == SYS_ppoll || nr == SYS_select ||
+	       nr == SYS_pselect6;
+}
+
+bool mp_wait_blocked(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	long deadline = mp_now_ms() + 20000;
+	bool seen = false;
+	FILE *f;
+
+	while (mp_now_ms() < deadline) {
+		char state = 0;
+		long nr = -1;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		if (fgets(buf, sizeof(buf), f)) {
+			p = strrchr(buf, ')');
+			if (p && p[1] == ' ')
+				state = p[2];
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+		f = fopen(path, "re");
+		if (!f)
+			break;
+		if (fgets(buf, sizeof(buf), f) && isdigit((unsigned char)buf[0]))
+			nr = atol(buf);
+		fclose(f);
+		if (state == 'S' && poll_syscall(nr)) {
+			seen = true;
+			break;
+		}
+		mp_msleep(10);
+	}
+	mp_msleep(seen ? 50 : mp_settle_ms());
+	return seen;
+}
+
+pthread_t mp_thread(void *(*fn)(void *), void *arg)
+{
+	pthread_t th;
+
+	if (pthread_create(&th, NULL, fn, arg)) {
+		perror("pthread_create");
+		abort();
+	}
+	return th;
+}
+
+void *mp_join(pthread_t th)
+{
+	void *ret = NULL;
+
+	pthread_join(th, &ret);
+	return ret;
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mp_impl.h: the differential test kit shared by minipoll's test programs.
+ *
+ * Implementations
+ *	struct mp_impl is one implementation of the epoll API: mp_epoll is
+ *	libc's epoll (the oracle), mp_minipoll is libminipoll. Scenarios call
+ *	only through the table, so one scenario body exercises either.
+ *
+ * Scenarios and transcripts
+ *	A scenario is a function (struct mp_tr *t, const struct mp_impl *I)
+ *	that sets up its targets, performs its steps on I and records every
+ *	observable result in the transcript t: return values and errno (R()),
+ *	the events a wait returned, in order (W()), fdinfo lines (FDINFO()),
+ *	and free-form facts (NOTE()). Nothing is compared with constants: each
+ *	scenario runs once on the real epoll and once on the variant's
+ *	implementation, each run in a fresh child process forked from the test
+ *	(so fd numbers, signal state and threads start out identical), and the
+ *	two transcripts must be byte-identical. The variant `epoll` compares
+ *	epoll with itself: it proves that the scenario is deterministic.
+ *
+ *	MP_SCENARIO(fixture, name) { body } declares the scenario and its
+ *	TEST_F; the fixture comes from MP_FIXTURE(fixture). Setup that must
+ *	hold uses REQUIRE(cond): a failure ends the run and is written into the
+ *	transcript (and fails the test outright when it happens on epoll).
+ *
+ * Paired scenarios
+ *	MP_PAIRED(fixture, name) gets one transcript per implementation and
+ *	both implementations in the same run, for what only makes sense on the
+ *	very same files: the rbtree order of fdinfo lines, which follows the
+ *	addresses of the target files.
+ */
+#ifndef MP_IMPL_H
+#define MP_IMPL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+
+#ifndef MP_IMPL_NO_HARNESS
+#include "kselftest_harness.h"
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Implementations */
+
+struct mp_impl {
+	const char *name;
+	int (*create)(int size);
+	int (*create1)(int flags);
+	int (*ctl)(int epfd, int op, int fd, struct epoll_event *event);
+	int (*wait)(int epfd, struct epoll_event *events, int maxevents, int timeout);
+	int (*pwait)(int epfd, struct epoll_event *events, int maxevents, int timeout,
+		     const sigset_t *sigmask);
+	int (*pwait2)(int epfd, struct epoll_event *events, int maxevents,
+		      const struct timespec *timeout, const sigset_t *sigmask);
+	/*
+	 * The raw call with an explicit sigsetsize (libc always passes 8):
+	 * epoll_pwait/epoll_pwait2 by syscall(), minipoll's WAIT ioctl.
+	 * Only meaningful on a valid instance fd. ts == NULL with use_ts
+	 * means epoll_pwait2 with a NULL timeout.
+	 */
+	int (*pwait_raw)(int epfd, struct epoll_event *events, int maxevents,
+			 int timeout, bool use_ts, const struct timespec *ts,
+			 const void *sigmask, size_t sigsetsize);
+};
+
+extern const struct mp_impl mp_epoll;
+extern const struct mp_impl mp_minipoll;
+
+bool mp_have_minipoll(void);
+
+/* Raw minipoll ioctls (mp_raw.c: it includes only the uapi header). */
+int mp_raw_wait(int fd, void *events, int maxevents, int timeout_ms,
+		bool use_ts, const void *ts, const void *sigmask, size_t sigsetsize);
+
+/* ------------------------------------------------------------------------ */
+/* Transcripts */
+
+struct mp_tr {
+	char *buf;		/* shared with the parent: survives a crash */
+	size_t len, cap;
+	const struct mp_impl *I;
+	bool aborted;		/* a REQUIRE() failed */
+	char tags[64][16];	/* names of fds, by fd number */
+};
+
+void tr_printf(struct mp_tr *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tr_ret(struct mp_tr *t, int line, const char *what, long ret, int err);
+void tr_events(struct mp_tr *t, int line, const char *what, long ret, int err,
+	       const struct epoll_event *evs, int nevs);
+void tr_fdinfo(struct mp_tr *t, int line, int epfd, bool sorted);
+void tr_require_failed(struct mp_tr *t, int line, const char *cond, int err);
+const char *mp_evstr(uint32_t events, char *buf, size_t len);
+const char *mp_errname(int err);
+
+/*
+ * R(expr): evaluate expr (a call returning an int, -1 with errno on error)
+ * and record "expr = ret" or "expr = -1 ENAME". The expression's text is the
+ * label, so both runs label their steps identically.
+ */
+#define R(expr) ({							\
+	long __r;							\
+	int __e;							\
+	errno = 0;							\
+	__r = (long)(expr);						\
+	__e = errno;							\
+	tr_ret(t, __LINE__, #expr, __r, __e);				\
+	errno = __e;							\
+	(int)__r;							\
+})
+
+/*
+ * W(evs, expr): a wait into the array evs returning a count; records the
+ * count and the returned events, in order. W_N for a pointer to n events.
+ */
+#define W_N(evs, n, expr) ({						\
+	long __r;							\
+	int __e;							\
+	errno = 0;							\
+	__r = (long)(expr);						\
+	__e = errno;							\
+	tr_events(t, __LINE__, #expr, __r, __e, (evs), (n));		\
+	errno = __e;							\
+	(int)__r;							\
+})
+#define W(evs, expr) W_N(evs, (int)(sizeof(evs) / sizeof((evs)[0])), expr)
+
+/* FDINFO(epfd): the instance's fdinfo items, sorted by tfd (see mp_impl.c). */
+#define FDINFO(epfd)		tr_fdinfo(t, __LINE__, (epfd), true)
+/* FDINFO_ORDER(epfd): as listed, in rbtree order: only for one file and its dups. */
+#define FDINFO_ORDER(epfd)	tr_fdinfo(t, __LINE__, (epfd), false)
+#define NOTE(fmt, ...)		tr_printf(t, "%d: " fmt "\n", __LINE__, ##__VA_ARGS__)
+
+#define REQUIRE(cond) do {						\
+	if (!(cond)) {							\
+		tr_require_failed(t, __LINE__, #cond, errno);		\
+		return;							\
+	}								\
+} while (0)
+
+/* Name an fd in the transcript ("fd 5 (pipe.r)" rather than a bare number). */
+void tr_tag(struct mp_tr *t, int fd, const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Running scenarios */
+
+typedef void (*mp_scenario_fn)(struct mp_tr *t, const struct mp_impl *I);
+typedef void (*mp_paired_fn)(struct mp_tr *t[2], const struct mp_impl *I[2]);
+
+/* Seconds a single run may take before it is killed and reported as hung. */
+#define MP_RUN_TIMEOUT 25
+
+/*
+ * Run fn on impl in a forked child; returns the transcript (malloc'ed),
+ * ending with how the run ended. *setup_failed tells whether a REQUIRE()
+ * failed. For paired scenarios, fn2 is used and out2 gets the second
+ * transcript.
+ */
+char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, bool *setup_failed);
+void mp_run_paired(const struct mp_impl *impl, mp_paired_fn fn, int timeout,
+		   char **out_epoll, char **out_impl, bool *setup_failed);
+/* A line diff of a and b; calls emit once per output line. */
+void mp_diff(const char *a, const char *b, const char *name_a, const char *name_b,
+	     void (*emit)(void *ctx, const char *line), void *ctx);
+bool mp_verbose(void);
+void mp_each_line(const char *s, void (*emit)(void *ctx, const char *line), void *ctx);
+
+#ifndef MP_IMPL_NO_HARNESS
+
+static inline void mp_emit_log(void *ctx, const char *line)
+{
+	struct __test_metadata *_metadata = ctx;
+
+	TH_LOG("%s", line);
+}
+
+static inline void mp_report(struct __test_metadata *_metadata, const char *name,
+			     const char *impl_name, const char *oracle, const char *got,
+			     bool setup_failed)
+{
+	bool same = strcmp(oracle, got) == 0;
+
+	if (mp_verbose() || !same) {
+		TH_LOG("transcript on epoll (the oracle):");
+		mp_each_line(oracle, mp_emit_log, _metadata);
+	}
+	if (!same) {
+		TH_LOG("epoll and %s differ (- epoll, + %s):", impl_name, impl_name);
+		mp_diff(oracle, got, "epoll", impl_name, mp_emit_log, _metadata);
+	}
+	EXPECT_FALSE(setup_failed) TH_LOG("%s: scenario setup failed on epoll", name);
+	EXPECT_TRUE(same) TH_LOG("%s: %s does not behave as epoll", name, impl_name);
+}
+
+static inline void mp_compare(struct __test_metadata *_metadata, const struct mp_impl *impl,
+			      mp_scenario_fn fn, const char *name, int timeout)
+{
+	char *oracle, *got;
+	bool oracle_failed, impl_failed;
+
+	if (impl == &mp_minipoll && !mp_have_minipoll())
+		SKIP(return, "/dev/minipoll is absent (module not loaded)");
+	oracle = mp_run(&mp_epoll, fn, timeout, &oracle_failed);
+	got = mp_run(impl, fn, timeout, &impl_failed);
+	mp_report(_metadata, name, impl->name, oracle, got, oracle_failed);
+	free(oracle);
+	free(got);
+}
+
+static inline void mp_compare_paired(struct __test_metadata *_metadata,
+				     const struct mp_impl *impl, mp_paired_fn fn,
+				     const char *name, int timeout)
+{
+	char *oracle, *got;
+	bool failed;
+
+	if (impl == &mp_minipoll && !mp_have_minipoll())
+		SKIP(return, "/dev/minipoll is absent (module not loaded)");
+	mp_run_paired(impl, fn, timeout, &oracle, &got, &failed);
+	mp_report(_metadata, name, impl->name, oracle, got, failed);
+	free(oracle);
+	free(got);
+}
+
+#endif /* MP_IMPL_NO_HARNESS */
+
+#define MP_FIXTURE(fx)							\
+	FIXTURE(fx) { int unused; };					\
+	FIXTURE_VARIANT(fx) { const struct mp_impl *impl; };		\
+	FIXTURE_VARIANT_ADD(fx, epoll) { .impl = &mp_epoll };		\
+	FIXTURE_VARIANT_ADD(fx, minipoll) { .impl = &mp_minipoll };	\
+	FIXTURE_SETUP(fx) { }						\
+	FIXTURE_TEARDOWN(fx) { }
+
+#define MP_SCENARIO_TIMEOUT(fx, name, secs)				\
+	static void scn_##name(struct mp_tr *t, const struct mp_impl *I); \
+	TEST_F_TIMEOUT(fx, name, 2 * (secs) + 10)			\
+	{								\
+		mp_compare(_metadata, variant->impl, scn_##name, #name, secs); \
+	}								\
+	static void scn_##name(struct mp_tr *t, const struct mp_impl *I)
+
+#define MP_SCENARIO(fx, name) MP_SCENARIO_TIMEOUT(fx, name, MP_RUN_TIMEOUT)
+
+#define MP_PAIRED(fx, name)						\
+	static void scn_##name(struct mp_tr *tp[2], const struct mp_impl *Ip[2]); \
+	TEST_F_TIMEOUT(fx, name, MP_RUN_TIMEOUT + 10)			\
+	{								\
+		mp_compare_paired(_metadata, variant->impl, scn_##name, #name, \
+				  MP_RUN_TIMEOUT);			\
+	}								\
+	static void scn_##name(struct mp_tr *tp[2], const struct mp_impl *Ip[2])
+
+/* ------------------------------------------------------------------------ */
+/* Targets and other helpers (all return -1 with errno on failure) */
+
+struct epoll_event mp_ev(uint32_t events, uint64_t data);
+/* &mp_ev(...) is not addressable: EV() gives a pointer to a compound literal. */
+#define EV(e_, d_) (&(struct epoll_event){ .events = (e_), .data.u64 = (d_) })
+
+int mp_pipe(int p[2]);			/* O_NONBLOCK | O_CLOEXEC */
+int mp_socketpair(int type, int sv[2]);	/* AF_UNIX, non-blocking */
+int mp_tcp_listener(int *port);		/* 127.0.0.1, ephemeral port */
+int mp_tcp_connect(int port);		/* blocking connect, then non-blocking */
+int mp_tcp_pair(int *client, int *server);	/* connected, non-blocking */
+int mp_udp_pair(int *a, int *b);	/* two connected UDP sockets on 127.0.0.1 */
+int mp_fill(int fd);			/* write until EAGAIN; bytes written */
+int mp_drain(int fd);			/* read until EAGAIN or EOF; bytes read */
+int mp_put(int fd, const char *s);	/* write(fd, s, strlen(s)) */
+uint64_t mp_efd_read(int fd);		/* eventfd read, 0 on EAGAIN */
+int mp_efd_write(int fd, uint64_t v);
+int mp_tmpdir(char *buf, size_t len);	/* a fresh writable directory */
+int mp_next_fd(void);			/* the lowest free fd number */
+int mp_raise_nofile(int want);		/* RLIMIT_NOFILE soft limit to >= want */
+
+void mp_msleep(int ms);
+long mp_now_ms(void);			/* CLOCK_MONOTONIC */
+/* How long to let threads settle under slow emulation (MP_SETTLE_MS, default 300). */
+int mp_settle_ms(void);
+
+/*
+ * Block until thread tid sleeps in a poll-type syscall (epoll_wait and
+ * friends, ioctl, poll), as seen in /proc/self/task/TID/{stat,syscall}, then
+ * settle a little more. Falls back to sleeping when /proc does not say.
+ * Returns true when it could confirm.
+ */
+bool mp_wait_blocked(pid_t tid);
+pid_t mp_gettid(void);
+
+/* A thread that runs fn(arg); mp_join returns its result. */
+pthread_t mp_thread(void *(*fn)(void *), void *arg);
+void *mp_join(pthread_t th);
+
+/* Run fn(arg) in a forked child whose transcript lines are appended to t. */
+void mp_in_child(struct mp_tr *t, void (*fn)(struct mp_tr *t, void *arg), void *arg);
+
+#endif /* MP_IMPL_H */
