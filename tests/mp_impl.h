@@ -142,17 +142,18 @@ const char *mp_errname(int err);
  * W(evs, expr): a wait into the array evs returning a count; records the
  * count and the returned events, in order. W_N for a pointer to n events.
  */
-#define W_N(evs, n, expr) ({						\
+#define W_N(evs, n, expr) W__(evs, n, #expr, expr)
+#define W__(evs, n, label, expr) ({					\
 	long __r;							\
 	int __e;							\
 	errno = 0;							\
 	__r = (long)(expr);						\
 	__e = errno;							\
-	tr_events(t, __LINE__, #expr, __r, __e, (evs), (n));		\
+	tr_events(t, __LINE__, label, __r, __e, (evs), (n));		\
 	errno = __e;							\
 	(int)__r;							\
 })
-#define W(evs, expr) W_N(evs, (int)(sizeof(evs) / sizeof((evs)[0])), expr)
+#define W(evs, expr) W__(evs, (int)(sizeof(evs) / sizeof((evs)[0])), #expr, expr)
 
 /* FDINFO(epfd): the instance's fdinfo items, sorted by tfd (see mp_impl.c). */
 #define FDINFO(epfd)		tr_fdinfo(t, __LINE__, (epfd), true)

@@ -1,0 +1,687 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ready_test: the ready list (EPOLL-SEMANTICS 4.5): level- and edge-
+ * triggered reporting, EPOLLONESHOT, the order of events (round robin over
+ * level-triggered items, leftovers back at the head), ADD and MOD of targets
+ * that are already ready, and which bits are reported. Compared with epoll.
+ *
+ * Targets are pipes and eventfds; "a", "b", "c"... are items whose data is
+ * 0xa, 0xb, 0xc... so the transcripts read as the pictures do.
+ */
+#include "mp_impl.h"
+
+MP_FIXTURE(ready);
+
+#define NP 8
+
+struct pipes {
+	int ep;
+	int p[NP][2];	/* p[i][0] read end, p[i][1] write end */
+};
+
+static bool pipes_open(const struct mp_impl *I, struct pipes *g)
+{
+	int i;
+
+	g->ep = I->create1(EPOLL_CLOEXEC);
+	if (g->ep < 0)
+		return false;
+	for (i = 0; i < NP; i++)
+		if (mp_pipe(g->p[i]))
+			return false;
+	return true;
+}
+
+static void pipes_close(struct pipes *g)
+{
+	int i;
+
+	close(g->ep);
+	for (i = 0; i < NP; i++) {
+		close(g->p[i][0]);
+		close(g->p[i][1]);
+	}
+}
+
+/*
+ *      ep
+ *       | (LT, IN)
+ *      a = p[0] read end, with data
+ *
+ * A level-triggered item is reported as long as it is ready.
+ */
+MP_SCENARIO(ready, lt_rereported_while_ready)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+
+	REQUIRE(pipes_open(I, &g));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "xyz") == 3);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, -1));
+	R(read(g.p[0][0], (char[2]){ 0 }, 2));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(read(g.p[0][0], (char[2]){ 0 }, 2));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *            ep
+ *      /   /   \   \        all LT, always ready (pipe write ends, OUT)
+ *     a   b     c   d
+ *
+ * maxevents 1: each wait reports the next one (round robin).
+ */
+MP_SCENARIO(ready, lt_round_robin_max1)
+{
+	struct epoll_event evs[1];
+	struct pipes g;
+	int i;
+
+	REQUIRE(pipes_open(I, &g));
+	for (i = 0; i < 4; i++)
+		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT, 0xa + i)));
+	for (i = 0; i < 9; i++)
+		W(evs, I->wait(g.ep, evs, 1, 0));
+	pipes_close(&g);
+}
+
+/*
+ *              ep
+ *     /   /    |    \   \      all LT and ready
+ *    a   b     c     d   e
+ *
+ * maxevents 3 over five items: [a b c] [d e a] [b c d] ...
+ */
+MP_SCENARIO(ready, lt_round_robin_max3)
+{
+	struct epoll_event evs[3];
+	struct pipes g;
+	int i;
+
+	REQUIRE(pipes_open(I, &g));
+	for (i = 0; i < 5; i++)
+		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT, 0xa + i)));
+	for (i = 0; i < 6; i++)
+		W(evs, I->wait(g.ep, evs, 3, 0));
+	pipes_close(&g);
+}
+
+/*
+ *            ep
+ *      /   /   \   \
+ *     a   b     c   d     LT and ready
+ *
+ * maxevents 2: [a b]; the undelivered c, d stay at the head, the
+ * delivered a, b go to the tail: the next wait gives [c d a b].
+ */
+MP_SCENARIO(ready, leftovers_stay_at_head_lt)
+{
+	struct epoll_event evs[8];
+	struct pipes g;
+	int i;
+
+	REQUIRE(pipes_open(I, &g));
+	for (i = 0; i < 4; i++)
+		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT, 0xa + i)));
+	W_N(evs, 2, I->wait(g.ep, evs, 2, 0));
+	W(evs, I->wait(g.ep, evs, 8, 0));
+	/* a new ready item lands behind all of them */
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[4][1], EV(EPOLLOUT, 0xe)));
+	W_N(evs, 3, I->wait(g.ep, evs, 3, 0));
+	W(evs, I->wait(g.ep, evs, 8, 0));
+	pipes_close(&g);
+}
+
+/*
+ *            ep
+ *      /   /   \   \
+ *     a   b     c   d     ET, eventfds
+ *
+ * maxevents 2: [a b]; c, d stay queued; a new edge on a queues it behind
+ * them: [c d a].
+ */
+MP_SCENARIO(ready, leftovers_stay_at_head_et)
+{
+	struct epoll_event evs[8];
+	int ep, efd[4], i;
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0);
+	for (i = 0; i < 4; i++) {
+		efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		REQUIRE(efd[i] >= 0);
+		R(I->ctl(ep, EPOLL_CTL_ADD, efd[i], EV(EPOLLIN | EPOLLET, 0xa + i)));
+	}
+	for (i = 0; i < 4; i++)
+		REQUIRE(mp_efd_write(efd[i], 1) == 0);
+	W_N(evs, 2, I->wait(ep, evs, 2, 0));
+	REQUIRE(mp_efd_write(efd[0], 1) == 0);
+	W(evs, I->wait(ep, evs, 8, 0));
+	W(evs, I->wait(ep, evs, 8, 0));
+	for (i = 0; i < 4; i++)
+		close(efd[i]);
+	close(ep);
+}
+
+/*
+ *      ep
+ *       | (ET, IN)
+ *      a (pipe read end)
+ *
+ * Once per edge: each write is an edge, a partial read is not.
+ */
+MP_SCENARIO(ready, et_once_per_edge)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+
+	REQUIRE(pipes_open(I, &g));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLET, 0xa)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "ab") == 2);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(read(g.p[0][0], (char[1]){ 0 }, 1));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "c") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	mp_drain(g.p[0][0]);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "d") == 1);
+	REQUIRE(mp_put(g.p[0][1], "e") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *      ep
+ *       | (ET, OUT)
+ *      a (pipe write end)
+ *
+ * Output edges: the first report on ADD, then only when the reader frees room.
+ */
+MP_SCENARIO(ready, et_output_edges)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+	char buf[8192];
+
+	REQUIRE(pipes_open(I, &g));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][1], EV(EPOLLOUT | EPOLLET, 0xa)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	NOTE("filled %d bytes", mp_fill(g.p[0][1]));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(read(g.p[0][0], buf, 1));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(read(g.p[0][0], buf, sizeof(buf)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	NOTE("drained %d bytes", mp_drain(g.p[0][0]));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *      ep
+ *       | (ET, IN)
+ *      e (eventfd; EFD_SEMAPHORE in the second half)
+ *
+ * Every write to an eventfd is an edge, even while the counter is not zero.
+ */
+MP_SCENARIO(ready, et_eventfd_every_write)
+{
+	struct epoll_event evs[4];
+	int ep, e, s;
+
+	ep = I->create1(0);
+	e = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	s = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC | EFD_SEMAPHORE);
+	REQUIRE(ep >= 0 && e >= 0 && s >= 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, e, EV(EPOLLIN | EPOLLET, 0xe)));
+	REQUIRE(mp_efd_write(e, 1) == 0);
+	W(evs, I->wait(ep, evs, 4, 0));
+	W(evs, I->wait(ep, evs, 4, 0));
+	REQUIRE(mp_efd_write(e, 1) == 0);
+	W(evs, I->wait(ep, evs, 4, 0));
+	NOTE("read %llu", (unsigned long long)mp_efd_read(e));
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(I->ctl(ep, EPOLL_CTL_ADD, s, EV(EPOLLIN | EPOLLET, 0x5e)));
+	REQUIRE(mp_efd_write(s, 3) == 0);
+	W(evs, I->wait(ep, evs, 4, 0));
+	NOTE("read %llu", (unsigned long long)mp_efd_read(s));
+	W(evs, I->wait(ep, evs, 4, 0));
+	NOTE("read %llu", (unsigned long long)mp_efd_read(s));
+	REQUIRE(mp_efd_write(s, 1) == 0);
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(e);
+	close(s);
+	close(ep);
+}
+
+/*
+ *      ep
+ *       | (ONESHOT, IN)
+ *      a
+ *
+ * Reported once, then disarmed (fdinfo keeps only the private bits) until
+ * MOD re-arms it; a re-armed target that is ready is queued at once.
+ */
+MP_SCENARIO(ready, oneshot_disarm_and_rearm)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+
+	REQUIRE(pipes_open(I, &g));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa)));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	FDINFO(g.ep);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "y") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa1)));
+	FDINFO(g.ep);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	/* re-armed while not ready: reported on the next write */
+	mp_drain(g.p[0][0]);
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa2)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "z") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	/* a disarmed item still cannot be ADDed again */
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa3)));
+	/* re-armed without ONESHOT: plain LT from now on */
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN, 0xa4)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *      ep
+ *       | (ONESHOT | ET, IN)
+ *      a
+ */
+MP_SCENARIO(ready, oneshot_with_et)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+
+	REQUIRE(pipes_open(I, &g));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT | EPOLLET, 0xa)));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	FDINFO(g.ep);
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT | EPOLLET, 0xa1)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *        ep
+ *      /  |  \
+ *     a   b   c     ready before they are added: ADD queues them at once,
+ *                   in ADD order; ET ones are reported once.
+ */
+MP_SCENARIO(ready, add_already_ready)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+	int i;
+
+	REQUIRE(pipes_open(I, &g));
+	for (i = 0; i < 3; i++)
+		REQUIRE(mp_put(g.p[i][1], "x") == 1);
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[2][0], EV(EPOLLIN, 0xc)));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLET, 0xa)));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][0], EV(EPOLLIN, 0xb)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *        ep
+ *      /  |  \
+ *     a   b   c     not ready when added; they become ready in the order
+ *                   c, a, b and are reported in that order.
+ */
+MP_SCENARIO(ready, order_follows_readiness)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+	int i;
+
+	REQUIRE(pipes_open(I, &g));
+	for (i = 0; i < 3; i++)
+		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][0], EV(EPOLLIN, 0xa + i)));
+	REQUIRE(mp_put(g.p[2][1], "x") == 1);
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	REQUIRE(mp_put(g.p[1][1], "x") == 1);
+	/* a second write to an already queued item does not move it */
+	REQUIRE(mp_put(g.p[2][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *        ep
+ *      /  |  \
+ *     a   b   c     a, b LT ready; after [a] (maxevents 1) c becomes
+ *                   ready: the list is b, a, c.
+ */
+MP_SCENARIO(ready, requeue_then_new_ready)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+	int i;
+
+	REQUIRE(pipes_open(I, &g));
+	for (i = 0; i < 3; i++)
+		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][0], EV(EPOLLIN, 0xa + i)));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	REQUIRE(mp_put(g.p[1][1], "x") == 1);
+	W_N(evs, 1, I->wait(g.ep, evs, 1, 0));
+	REQUIRE(mp_put(g.p[2][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	/* DEL and re-ADD of b puts it last */
+	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1][0], NULL));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][0], EV(EPOLLIN, 0xb1)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *      ep
+ *     /  \
+ *    a    w      a: pipe read end registered for OUT (never ready);
+ *                w: an ET item on an always-writable write end.
+ *
+ * MOD re-polls: a target ready for the new mask is queued at once, even
+ * an ET one that was already reported.
+ */
+MP_SCENARIO(ready, mod_of_ready_target)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+
+	REQUIRE(pipes_open(I, &g));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLOUT, 0xa)));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][1], EV(EPOLLOUT | EPOLLET, 0xb)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN, 0xa1)));
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[1][1], EV(EPOLLOUT | EPOLLET, 0xb1)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	/* MOD of a queued item changes the data it is reported with */
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN, 0xa2)));
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN | EPOLLRDNORM, 0xa3)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *      ep
+ *       |
+ *      a   (pipe read end with data, LT IN, queued)
+ *
+ * MOD to 0 (ERR|HUP stay): the queued item is dropped at harvest; when the
+ * writer goes away HUP is still reported.
+ */
+MP_SCENARIO(ready, mod_to_zero)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+
+	REQUIRE(pipes_open(I, &g));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa)));
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(0, 0xa0)));
+	FDINFO(g.ep);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "y") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	close(g.p[0][1]);
+	g.p[0][1] = dup(g.p[1][1]);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLET, 0xa1)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *        ep
+ *      /  |  \
+ *     a   b   c     all queued; DEL b: b is not reported.
+ */
+MP_SCENARIO(ready, del_while_queued)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+	int i;
+
+	REQUIRE(pipes_open(I, &g));
+	for (i = 0; i < 3; i++)
+		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT | EPOLLET, 0xa + i)));
+	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1][1], NULL));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0][1], NULL));
+	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[2][1], NULL));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	FDINFO(g.ep);
+	pipes_close(&g);
+}
+
+/*
+ *        ep
+ *      /    \
+ *     a      a'      a = one end of a unix stream pair with IN,
+ *                    a' = its dup with IN|RDHUP; the peer shuts down writing.
+ *
+ * EPOLLRDHUP is reported only to the item that asked for it.
+ */
+MP_SCENARIO(ready, rdhup_only_when_requested)
+{
+	struct epoll_event evs[4];
+	int ep, sv[2], d;
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0 && mp_socketpair(SOCK_STREAM, sv) == 0);
+	d = dup(sv[0]);
+	REQUIRE(d >= 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, sv[0], EV(EPOLLIN, 0xa)));
+	R(I->ctl(ep, EPOLL_CTL_ADD, d, EV(EPOLLIN | EPOLLRDHUP, 0xa1)));
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(shutdown(sv[1], SHUT_WR));
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(I->ctl(ep, EPOLL_CTL_MOD, sv[0], EV(EPOLLRDHUP, 0xa2)));
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(shutdown(sv[1], SHUT_RD));
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(d);
+	close(sv[0]);
+	close(sv[1]);
+	close(ep);
+}
+
+/*
+ *        ep
+ *      /    \
+ *     r      w       r: read end registered for OUT only, w: write end for IN only
+ *
+ * Neither is ever "ready" for its mask, but HUP (writer gone) and ERR
+ * (reader gone) are always reported.
+ */
+MP_SCENARIO(ready, err_hup_always_reported)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+
+	REQUIRE(pipes_open(I, &g));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLOUT, 0xa)));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][1], EV(EPOLLIN, 0xb)));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	close(g.p[0][1]);
+	g.p[0][1] = dup(g.p[2][1]);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	close(g.p[1][0]);
+	g.p[1][0] = dup(g.p[2][0]);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *      ep
+ *     / | \
+ *    a  b  c     one pipe read end with data, registered under three fds
+ *                (dups) with different masks: each reports only its own bits.
+ */
+MP_SCENARIO(ready, reported_bits_follow_mask)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+	int d1, d2;
+
+	REQUIRE(pipes_open(I, &g));
+	d1 = dup(g.p[0][0]);
+	d2 = dup(g.p[0][0]);
+	REQUIRE(d1 >= 0 && d2 >= 0);
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLRDNORM, 0xa)));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, d1, EV(EPOLLRDNORM, 0xb)));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, d2, EV(EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDBAND, 0xc)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][1], EV(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND, 0xd)));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	close(d1);
+	close(d2);
+	pipes_close(&g);
+}
+
+/*
+ *        ep
+ *      /    \
+ *     a      a'     the same read end twice (dup): a LT, a' ET.
+ *
+ * One write: both are reported; afterwards only the LT one.
+ */
+MP_SCENARIO(ready, lt_and_et_on_one_file)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+	int d;
+
+	REQUIRE(pipes_open(I, &g));
+	d = dup(g.p[0][0]);
+	REQUIRE(d >= 0);
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa)));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, d, EV(EPOLLIN | EPOLLET, 0xa1)));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	close(d);
+	pipes_close(&g);
+}
+
+/*
+ *      ep
+ *       |
+ *      a    ready, then drained before the wait: the queued item is
+ *           re-polled at harvest and dropped silently.
+ */
+MP_SCENARIO(ready, not_ready_at_harvest_dropped)
+{
+	struct epoll_event evs[4];
+	struct pipes g;
+
+	REQUIRE(pipes_open(I, &g));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa)));
+	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][0], EV(EPOLLIN | EPOLLET, 0xb)));
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	REQUIRE(mp_put(g.p[1][1], "x") == 1);
+	mp_drain(g.p[0][0]);
+	mp_drain(g.p[1][0]);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(mp_put(g.p[1][1], "x") == 1);
+	REQUIRE(mp_put(g.p[0][1], "x") == 1);
+	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_close(&g);
+}
+
+/*
+ *              ep
+ *    /  /  /  /  \  \  \  \
+ *   a  b  c  d    e  f  g  h     a mix: a, c, e, g LT; b, d, f, h ET;
+ *                                all ready; maxevents 3, then 8.
+ */
+MP_SCENARIO(ready, mixed_lt_et_many)
+{
+	struct epoll_event evs[8];
+	struct pipes g;
+	int i;
+
+	REQUIRE(pipes_open(I, &g));
+	for (i = 0; i < 8; i++)
+		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1],
+			 EV(EPOLLOUT | (i & 1 ? EPOLLET : 0), 0xa + i)));
+	for (i = 0; i < 5; i++)
+		W_N(evs, 3, I->wait(g.ep, evs, 3, 0));
+	W(evs, I->wait(g.ep, evs, 8, 0));
+	/* new edges on f and b */
+	mp_fill(g.p[5][1]);
+	mp_drain(g.p[5][0]);
+	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[1][1], EV(EPOLLOUT | EPOLLET, 0xb1)));
+	W(evs, I->wait(g.ep, evs, 8, 0));
+	pipes_close(&g);
+}
+
+/*
+ *      ep
+ *       | (IN | OUT)
+ *      s    one end of a unix stream pair: OUT at once, IN|OUT when the
+ *           peer writes, OUT gone when the buffer is full.
+ */
+MP_SCENARIO(ready, in_and_out_together)
+{
+	struct epoll_event evs[4];
+	int ep, sv[2];
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0 && mp_socketpair(SOCK_STREAM, sv) == 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, sv[0], EV(EPOLLIN | EPOLLOUT, 0x5)));
+	W(evs, I->wait(ep, evs, 4, 0));
+	REQUIRE(mp_put(sv[1], "hello") == 5);
+	W(evs, I->wait(ep, evs, 4, 0));
+	NOTE("filled: %s", mp_fill(sv[0]) > 0 ? "yes" : "no");
+	W(evs, I->wait(ep, evs, 4, 0));
+	NOTE("peer drained: %s", mp_drain(sv[1]) > 0 ? "yes" : "no");
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(sv[0]);
+	close(sv[1]);
+	close(ep);
+}
+
+TEST_HARNESS_MAIN
