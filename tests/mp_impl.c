@@ -358,7 +358,14 @@ static void run_wait(pid_t pid, int timeout, char *how, size_t len)
 		snprintf(how, len, "end: status %#x\n", status);
 }
 
-char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, bool *setup_failed)
+static void result_of(struct mp_result *res, struct mp_tr *t)
+{
+	res->setup_failed = t->aborted;
+	res->skipped = t->skipped;
+	snprintf(res->skip_reason, sizeof(res->skip_reason), "%s", t->skip_reason);
+}
+
+char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, struct mp_result *res)
 {
 	struct mp_tr *t = tr_new_shared(impl);
 	char how[128];
@@ -372,19 +379,20 @@ char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, bool *s
 		abort();
 	}
 	if (pid == 0) {
+		signal(SIGPIPE, SIG_IGN);
 		fn(t, impl);
-		if (!t->aborted)
+		if (!t->aborted && !t->skipped)
 			tr_printf(t, "next free fd: %d\n", mp_next_fd());
 		_exit(t->aborted ? 3 : 0);
 	}
 	run_wait(pid, timeout, how, sizeof(how));
 	tr_printf(t, "%s", how);
-	*setup_failed = t->aborted;
+	result_of(res, t);
 	return tr_take(t);
 }
 
 void mp_run_paired(const struct mp_impl *impl, mp_paired_fn fn, int timeout,
-		   char **out_epoll, char **out_impl, bool *setup_failed)
+		   char **out_epoll, char **out_impl, struct mp_result *res)
 {
 	struct mp_tr *t[2] = { tr_new_shared(&mp_epoll), tr_new_shared(impl) };
 	const struct mp_impl *I[2] = { &mp_epoll, impl };
@@ -399,13 +407,14 @@ void mp_run_paired(const struct mp_impl *impl, mp_paired_fn fn, int timeout,
 		abort();
 	}
 	if (pid == 0) {
+		signal(SIGPIPE, SIG_IGN);
 		fn(t, I);
 		_exit(t[0]->aborted || t[1]->aborted ? 3 : 0);
 	}
 	run_wait(pid, timeout, how, sizeof(how));
 	tr_printf(t[0], "%s", how);
 	tr_printf(t[1], "%s", how);
-	*setup_failed = t[0]->aborted;
+	result_of(res, t[0]);
 	*out_epoll = tr_take(t[0]);
 	*out_impl = tr_take(t[1]);
 }

@@ -60,6 +60,7 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/types.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -110,6 +111,8 @@ struct mp_tr {
 	size_t len, cap;
 	const struct mp_impl *I;
 	bool aborted;		/* a REQUIRE() failed */
+	bool skipped;		/* SKIP_SCENARIO(): the environment lacks something */
+	char skip_reason[128];
 	char tags[64][16];	/* names of fds, by fd number */
 };
 
@@ -168,6 +171,17 @@ const char *mp_errname(int err);
 	}								\
 } while (0)
 
+/*
+ * SKIP_SCENARIO(reason): this machine cannot run the scenario (no pty, not
+ * root, ...). Decided by the run on epoll; the test is reported as skipped.
+ */
+#define SKIP_SCENARIO(fmt, ...) do {					\
+	snprintf(t->skip_reason, sizeof(t->skip_reason), fmt, ##__VA_ARGS__); \
+	tr_printf(t, "%d: SKIP: %s\n", __LINE__, t->skip_reason);	\
+	t->skipped = true;						\
+	return;								\
+} while (0)
+
 /* Name an fd in the transcript ("fd 5 (pipe.r)" rather than a bare number). */
 void tr_tag(struct mp_tr *t, int fd, const char *name);
 
@@ -186,9 +200,14 @@ typedef void (*mp_paired_fn)(struct mp_tr *t[2], const struct mp_impl *I[2]);
  * failed. For paired scenarios, fn2 is used and out2 gets the second
  * transcript.
  */
-char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, bool *setup_failed);
+struct mp_result {
+	bool setup_failed;
+	bool skipped;
+	char skip_reason[128];
+};
+char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, struct mp_result *res);
 void mp_run_paired(const struct mp_impl *impl, mp_paired_fn fn, int timeout,
-		   char **out_epoll, char **out_impl, bool *setup_failed);
+		   char **out_epoll, char **out_impl, struct mp_result *res);
 /* A line diff of a and b; calls emit once per output line. */
 void mp_diff(const char *a, const char *b, const char *name_a, const char *name_b,
 	     void (*emit)(void *ctx, const char *line), void *ctx);
@@ -225,14 +244,18 @@ static inline void mp_report(struct __test_metadata *_metadata, const char *name
 static inline void mp_compare(struct __test_metadata *_metadata, const struct mp_impl *impl,
 			      mp_scenario_fn fn, const char *name, int timeout)
 {
+	struct mp_result ro, ri;
 	char *oracle, *got;
-	bool oracle_failed, impl_failed;
 
 	if (impl == &mp_minipoll && !mp_have_minipoll())
 		SKIP(return, "/dev/minipoll is absent (module not loaded)");
-	oracle = mp_run(&mp_epoll, fn, timeout, &oracle_failed);
-	got = mp_run(impl, fn, timeout, &impl_failed);
-	mp_report(_metadata, name, impl->name, oracle, got, oracle_failed);
+	oracle = mp_run(&mp_epoll, fn, timeout, &ro);
+	if (ro.skipped) {
+		free(oracle);
+		SKIP(return, "%s", ro.skip_reason);
+	}
+	got = mp_run(impl, fn, timeout, &ri);
+	mp_report(_metadata, name, impl->name, oracle, got, ro.setup_failed);
 	free(oracle);
 	free(got);
 }
@@ -241,13 +264,18 @@ static inline void mp_compare_paired(struct __test_metadata *_metadata,
 				     const struct mp_impl *impl, mp_paired_fn fn,
 				     const char *name, int timeout)
 {
+	struct mp_result res;
 	char *oracle, *got;
-	bool failed;
 
 	if (impl == &mp_minipoll && !mp_have_minipoll())
 		SKIP(return, "/dev/minipoll is absent (module not loaded)");
-	mp_run_paired(impl, fn, timeout, &oracle, &got, &failed);
-	mp_report(_metadata, name, impl->name, oracle, got, failed);
+	mp_run_paired(impl, fn, timeout, &oracle, &got, &res);
+	if (res.skipped) {
+		free(oracle);
+		free(got);
+		SKIP(return, "%s", res.skip_reason);
+	}
+	mp_report(_metadata, name, impl->name, oracle, got, res.setup_failed);
 	free(oracle);
 	free(got);
 }
