@@ -209,12 +209,20 @@ struct fdline {
 	char text[256];
 };
 
+/* By tfd; equal tfds (one number, several files) by events and data. */
 static int fdline_cmp(const void *a, const void *b)
 {
 	const struct fdline *x = a, *y = b;
+	const char *px = strstr(x->text, "  pos:"), *py = strstr(y->text, "  pos:");
+	size_t lx = px ? (size_t)(px - x->text) : strlen(x->text);
+	size_t ly = py ? (size_t)(py - y->text) : strlen(y->text);
+	int c;
 
 	if (x->tfd != y->tfd)
 		return x->tfd < y->tfd ? -1 : 1;
+	c = memcmp(x->text, y->text, lx < ly ? lx : ly);
+	if (c || lx != ly)
+		return c ? c : (lx < ly ? -1 : 1);
 	return x->seq - y->seq;
 }
 

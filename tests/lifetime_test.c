@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lifetime_test: what happens to items when fds and files go away
+ * (EPOLL-SEMANTICS 4.7): an item belongs to its (file, fd) pair; dup and
+ * close keep it while the file lives; the last close removes it; fork shares
+ * the instance; a closed TCP socket is really closed (the peer sees EOF at
+ * once). Compared with epoll.
+ */
+#include "mp_impl.h"
+
+MP_FIXTURE(lifetime);
+
+/*
+ *      ep
+ *       |  (key: file A, fd a)
+ *       A  <- a (closed), d = dup(a) (open)
+ *
+ * After close(a) the item stays and keeps reporting; DEL a is EBADF (a is
+ * not open), d is another key (ENOENT). The last close (d) removes it.
+ */
+MP_SCENARIO(lifetime, dup_close_keeps_item)
+{
+	struct epoll_event evs[4];
+	int ep, p[2], d, a;
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0 && mp_pipe(p) == 0);
+	a = p[0];
+	R(I->ctl(ep, EPOLL_CTL_ADD, a, EV(EPOLLIN, 0xa)));
+	d = dup(a);
+	REQUIRE(d >= 0);
+	close(a);
+	FDINFO(ep);
+	REQUIRE(mp_put(p[1], "x") == 1);
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(I->ctl(ep, EPOLL_CTL_DEL, a, NULL));
+	R(I->ctl(ep, EPOLL_CTL_MOD, a, EV(EPOLLIN, 1)));
+	R(I->ctl(ep, EPOLL_CTL_DEL, d, NULL));
+	R(I->ctl(ep, EPOLL_CTL_MOD, d, EV(EPOLLIN, 1)));
+	R(I->ctl(ep, EPOLL_CTL_ADD, d, EV(EPOLLIN | EPOLLET, 0xd)));
+	FDINFO(ep);
+	W(evs, I->wait(ep, evs, 4, 0));
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(d);
+	NOTE("after the last close:");
+	FDINFO(ep);
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(write(p[1], "y", 1));
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(p[1]);
+	close(ep);
+}
+
+/*
+ *      ep
+ *     /  \
+ *    A    B      A was added as fd n, then n was closed (A kept alive by a
+ *                dup) and reused for B: two items with tfd n, different files.
+ */
+MP_SCENARIO(lifetime, fd_number_reused)
+{
+	struct epoll_event evs[4];
+	int ep, a[2], b[2], n, keep;
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0 && mp_pipe(a) == 0);
+	n = a[0];
+	R(I->ctl(ep, EPOLL_CTL_ADD, n, EV(EPOLLIN, 0xa)));
+	keep = dup(n);
+	REQUIRE(keep >= 0);
+	close(n);
+	REQUIRE(mp_pipe(b) == 0);
+	NOTE("B's read end took the number: %s", b[0] == n ? "yes" : "no");
+	R(I->ctl(ep, EPOLL_CTL_MOD, n, EV(EPOLLIN, 0xb)));
+	R(I->ctl(ep, EPOLL_CTL_ADD, n, EV(EPOLLIN, 0xb)));
+	FDINFO(ep);
+	REQUIRE(mp_put(a[1], "x") == 1);
+	REQUIRE(mp_put(b[1], "x") == 1);
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(I->ctl(ep, EPOLL_CTL_DEL, n, NULL));
+	FDINFO(ep);
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(I->ctl(ep, EPOLL_CTL_DEL, n, NULL));
+	close(keep);
+	FDINFO(ep);
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	close(ep);
+}
+
+/*
+ *      ep
+ *     /  \
+ *    a    b      a: closed while queued (ready, not yet harvested);
+ *                b: replaced with dup2() by another file.
+ */
+MP_SCENARIO(lifetime, close_and_dup2_over_item)
+{
+	struct epoll_event evs[4];
+	int ep, a[2], b[2], c[2];
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0 && mp_pipe(a) == 0 && mp_pipe(b) == 0 && mp_pipe(c) == 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, a[0], EV(EPOLLIN, 0xa)));
+	R(I->ctl(ep, EPOLL_CTL_ADD, b[0], EV(EPOLLIN, 0xb)));
+	REQUIRE(mp_put(a[1], "x") == 1);
+	REQUIRE(mp_put(b[1], "x") == 1);
+	close(a[0]);
+	REQUIRE(dup2(c[0], b[0]) == b[0]);
+	FDINFO(ep);
+	W(evs, I->wait(ep, evs, 4, 0));
+	R(I->ctl(ep, EPOLL_CTL_MOD, b[0], EV(EPOLLIN, 0xc)));
+	R(I->ctl(ep, EPOLL_CTL_ADD, b[0], EV(EPOLLIN, 0xc)));
+	REQUIRE(mp_put(c[1], "x") == 1);
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(a[1]);
+	close(b[0]);
+	close(b[1]);
+	close(c[0]);
+	close(c[1]);
+	close(ep);
+}
+
+/*
+ *      ep
+ *       | (IN)
+ *      r      the write end closes: HUP for the read end's item;
+ *             the read end closes: the item goes.
+ */
+MP_SCENARIO(lifetime, writer_close_gives_hup)
+{
+	struct epoll_event evs[4];
+	int ep, p[2];
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0 && mp_pipe(p) == 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, p[0], EV(EPOLLIN | EPOLLET, 0x1)));
+	close(p[1]);
+	W(evs, I->wait(ep, evs, 4, 0));
+	W(evs, I->wait(ep, evs, 4, 0));
+	FDINFO(ep);
+	close(p[0]);
+	FDINFO(ep);
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(ep);
+}
+
+struct forked {
+	int ep, p[2], q[2];
+};
+
+static void child_side(struct mp_tr *t, void *arg)
+{
+	const struct mp_impl *I = t->I;
+	struct forked *f = arg;
+	struct epoll_event evs[4];
+	int mine[2];
+
+	NOTE("child:");
+	W(evs, I->wait(f->ep, evs, 4, 0));
+	close(f->p[0]);
+	W(evs, I->wait(f->ep, evs, 4, 0));
+	R(I->ctl(f->ep, EPOLL_CTL_DEL, f->p[0], NULL));
+	R(I->ctl(f->ep, EPOLL_CTL_ADD, f->q[1], EV(EPOLLOUT, 0xc1)));
+	REQUIRE(mp_pipe(mine) == 0);
+	R(I->ctl(f->ep, EPOLL_CTL_ADD, mine[1], EV(EPOLLOUT, 0xc2)));
+	FDINFO(f->ep);
+	R(I->ctl(f->ep, EPOLL_CTL_DEL, f->p[0], NULL));
+	/* exit without closing: the child's own pipe goes with its last fd */
+}
+
+/*
+ *    parent ----fork----> child
+ *       \                   /
+ *        ep (one open file, shared)
+ *       /  |  \
+ *      p   q   child's own pipe
+ *
+ * The child sees the parent's items, adds its own; at its exit, items on
+ * files only it had are gone, the others stay.
+ */
+MP_SCENARIO(lifetime, fork_shares_instance)
+{
+	struct epoll_event evs[4];
+	struct forked f;
+
+	f.ep = I->create1(0);
+	REQUIRE(f.ep >= 0 && mp_pipe(f.p) == 0 && mp_pipe(f.q) == 0);
+	R(I->ctl(f.ep, EPOLL_CTL_ADD, f.p[0], EV(EPOLLIN, 0xa)));
+	REQUIRE(mp_put(f.p[1], "x") == 1);
+	mp_in_child(t, child_side, &f);
+	NOTE("parent:");
+	FDINFO(f.ep);
+	W(evs, I->wait(f.ep, evs, 4, 0));
+	R(I->ctl(f.ep, EPOLL_CTL_DEL, f.q[1], NULL));
+	R(I->ctl(f.ep, EPOLL_CTL_DEL, f.p[0], NULL));
+	FDINFO(f.ep);
+	close(f.p[0]);
+	close(f.p[1]);
+	close(f.q[0]);
+	close(f.q[1]);
+	close(f.ep);
+}
+
+static void child_closes_instance(struct mp_tr *t, void *arg)
+{
+	struct forked *f = arg;
+
+	close(f->ep);
+	NOTE("child closed its instance fd");
+}
+
+/* A child closing its copy of the instance fd changes nothing for the parent. */
+MP_SCENARIO(lifetime, fork_child_closes_instance)
+{
+	struct epoll_event evs[4];
+	struct forked f;
+
+	f.ep = I->create1(0);
+	REQUIRE(f.ep >= 0 && mp_pipe(f.p) == 0 && mp_pipe(f.q) == 0);
+	R(I->ctl(f.ep, EPOLL_CTL_ADD, f.p[1], EV(EPOLLOUT, 0xa)));
+	mp_in_child(t, child_closes_instance, &f);
+	W(evs, I->wait(f.ep, evs, 4, 0));
+	FDINFO(f.ep);
+	close(f.p[0]);
+	close(f.p[1]);
+	close(f.q[0]);
+	close(f.q[1]);
+	close(f.ep);
+}
+
+static const char *peer_state(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLRDHUP };
+
+	if (poll(&pfd, 1, 0) == 1)
+		return pfd.revents & POLLRDHUP ? "EOF at once" : "readable at once";
+	if (poll(&pfd, 1, 2000) == 1)
+		return pfd.revents & POLLRDHUP ? "EOF within 2 s" : "readable within 2 s";
+	return "nothing within 2 s";
+}
+
+/*
+ *     ep1     ep2
+ *      |     /   \
+ *      c    c'    (c' = dup(c))        s = the server side, not watched
+ *       \   /
+ *        TCP  ====== s
+ *
+ * Closing a registered socket closes it: once its last fd is gone the peer
+ * sees EOF immediately, and the instances forget it.
+ */
+MP_SCENARIO(lifetime, tcp_close_registered_socket)
+{
+	struct epoll_event evs[4];
+	int ep1, ep2, c, s, d;
+
+	ep1 = I->create1(0);
+	ep2 = I->create1(0);
+	REQUIRE(ep1 >= 0 && ep2 >= 0);
+	if (mp_tcp_pair(&c, &s))
+		SKIP_SCENARIO("no TCP on 127.0.0.1: %s", mp_errname(errno));
+	R(I->ctl(ep1, EPOLL_CTL_ADD, c, EV(EPOLLIN | EPOLLOUT | EPOLLRDHUP, 0xc)));
+	NOTE("one fd, one instance; close(c):");
+	close(c);
+	NOTE("peer: %s", peer_state(s));
+	R(read(s, (char[4]){ 0 }, 4));
+	FDINFO(ep1);
+	W(evs, I->wait(ep1, evs, 4, 0));
+	close(s);
+
+	if (mp_tcp_pair(&c, &s))
+		SKIP_SCENARIO("no TCP on 127.0.0.1: %s", mp_errname(errno));
+	d = dup(c);
+	REQUIRE(d >= 0);
+	R(I->ctl(ep1, EPOLL_CTL_ADD, c, EV(EPOLLIN | EPOLLRDHUP, 0xc1)));
+	R(I->ctl(ep2, EPOLL_CTL_ADD, c, EV(EPOLLIN | EPOLLRDHUP, 0xc2)));
+	R(I->ctl(ep2, EPOLL_CTL_ADD, d, EV(EPOLLIN | EPOLLRDHUP | EPOLLET, 0xd2)));
+	NOTE("two fds, two instances; close(c):");
+	close(c);
+	{
+		struct pollfd pfd = { .fd = s, .events = POLLIN | POLLRDHUP };
+
+		R(poll(&pfd, 1, 200));
+	}
+	REQUIRE(mp_put(s, "still there") == 11);
+	W(evs, I->wait(ep1, evs, 4, 0));
+	W(evs, I->wait(ep2, evs, 4, 0));
+	NOTE("then close(d):");
+	close(d);
+	NOTE("peer: %s", peer_state(s));
+	FDINFO(ep1);
+	FDINFO(ep2);
+	close(s);
+	close(ep1);
+	close(ep2);
+}
+
+struct closer {
+	const struct mp_impl *I;
+	int ep;
+	pid_t tid;
+	int ret;
+	struct epoll_event ev[4];
+};
+
+static void *closer_waiter(void *arg)
+{
+	struct closer *c = arg;
+
+	c->tid = mp_gettid();
+	c->ret = c->I->wait(c->ep, c->ev, 4, 10000);
+	return NULL;
+}
+
+/*
+ *   thread: wait(ep) ...       main: close(ep), then write(p[1])
+ *            |
+ *           ep
+ *            |
+ *           p[0]
+ *
+ * Closing the instance fd while a thread waits on it: the waiter's
+ * reference keeps the instance alive and the event still arrives.
+ */
+MP_SCENARIO(lifetime, close_instance_during_wait)
+{
+	struct closer c = { 0 };
+	int p[2];
+	pthread_t th;
+
+	c.I = I;
+	c.ep = I->create1(0);
+	REQUIRE(c.ep >= 0 && mp_pipe(p) == 0);
+	R(I->ctl(c.ep, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x1)));
+	th = mp_thread(closer_waiter, &c);
+	while (!c.tid)
+		mp_msleep(5);
+	mp_wait_blocked(c.tid);
+	R(close(c.ep));
+	REQUIRE(mp_put(p[1], "x") == 1);
+	mp_join(th);
+	tr_events(t, __LINE__, "wait in the thread", c.ret, 0, c.ev, 4);
+	close(p[0]);
+	close(p[1]);
+}
+
+/*
+ *      ep
+ *       |
+ *      r    r is sent over a unix socket (SCM_RIGHTS) and closed: the file
+ *           in flight keeps the item; received and closed again, it goes.
+ */
+MP_SCENARIO(lifetime, fd_in_flight_keeps_item)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 }, byte = 'f';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			      .msg_controllen = sizeof(cbuf) };
+	struct epoll_event evs[4];
+	struct cmsghdr *cm;
+	int ep, p[2], sv[2], got = -1;
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0 && mp_pipe(p) == 0 && mp_socketpair(SOCK_DGRAM, sv) == 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x1)));
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &p[0], sizeof(int));
+	R(sendmsg(sv[0], &msg, 0));
+	close(p[0]);
+	FDINFO(ep);
+	REQUIRE(mp_put(p[1], "x") == 1);
+	W(evs, I->wait(ep, evs, 4, 0));
+	memset(cbuf, 0, sizeof(cbuf));
+	msg.msg_controllen = sizeof(cbuf);
+	R(recvmsg(sv[1], &msg, MSG_CMSG_CLOEXEC));
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&got, CMSG_DATA(cm), sizeof(int));
+	NOTE("received an fd: %s", got >= 0 ? "yes" : "no");
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(got);
+	FDINFO(ep);
+	W(evs, I->wait(ep, evs, 4, 0));
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+	close(ep);
+}
+
+/*
+ *    ep1   ep2      one pipe watched by two instances; closing ep1 with
+ *      \   /        items in it leaves ep2 and the pipe working.
+ *       p[0]
+ */
+MP_SCENARIO(lifetime, close_instance_with_items)
+{
+	struct epoll_event evs[4];
+	int ep1, ep2, p[2];
+
+	ep1 = I->create1(0);
+	ep2 = I->create1(0);
+	REQUIRE(ep1 >= 0 && ep2 >= 0 && mp_pipe(p) == 0);
+	R(I->ctl(ep1, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x1)));
+	R(I->ctl(ep1, EPOLL_CTL_ADD, p[1], EV(EPOLLOUT, 0x2)));
+	R(I->ctl(ep2, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x3)));
+	REQUIRE(mp_put(p[1], "x") == 1);
+	close(ep1);
+	W(evs, I->wait(ep2, evs, 4, 0));
+	REQUIRE(mp_put(p[1], "x") == 1);
+	W(evs, I->wait(ep2, evs, 4, 0));
+	FDINFO(ep2);
+	ep1 = I->create1(0);
+	R(I->ctl(ep1, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x4)));
+	W(evs, I->wait(ep1, evs, 4, 0));
+	close(ep1);
+	close(ep2);
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST_HARNESS_MAIN
