@@ -260,10 +260,10 @@ void tr_fdinfo(struct mp_tr *t, int line, int epfd, bool sorted)
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
 	f = fopen(path, "re");
 	if (!f) {
-		tr_printf(t, "%d: fdinfo(%d): open: %s\n", line, epfd, mp_errname(errno));
+		tr_printf(t, "%d: fdinfo: open: %s\n", line, mp_errname(errno));
 		return;
 	}
-	tr_printf(t, "%d: fdinfo(%d)%s:\n", line, epfd, sorted ? " sorted by tfd" : "");
+	tr_printf(t, "%d: fdinfo%s:\n", line, sorted ? " (sorted by tfd)" : "");
 	while (fgets(buf, sizeof(buf), f)) {
 		buf[strcspn(buf, "\n")] = 0;
 		if (!strncmp(buf, "tfd:", 4)) {
