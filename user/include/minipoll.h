@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: MIT OR LGPL-2.1-or-later */
+/*
+ * libminipoll: epoll's API on top of /dev/minipoll.
+ *
+ * Every call here has the signature and the semantics of its epoll
+ * counterpart in <sys/epoll.h>: same arguments, same struct epoll_event,
+ * same EPOLL* flags, same results and, on failure, the same errno, checked
+ * in the same order as the running kernel's epoll checks it. A program
+ * switches by renaming epoll_* to minipoll_*, or not at all: the LD_PRELOAD
+ * shim (libminipoll-preload.so, minipoll-run(1)) does the renaming for
+ * unmodified programs.
+ *
+ * Return convention (libc's, as for epoll): on success a non-negative
+ * value, on failure -1 with errno set. No call here returns -errno.
+ *
+ * The ioctl ABI underneath is <linux/minipoll.h>; programs using this
+ * library never need it.
+ */
+#ifndef LIBMINIPOLL_H
+#define LIBMINIPOLL_H
+
+/* ------------------------------------------------------------------ */
+/* Portability                                                         */
+/* ------------------------------------------------------------------ */
+
+#include <signal.h>		/* sigset_t */
+#include <sys/epoll.h>		/* struct epoll_event, EPOLL*, EPOLL_CTL_* */
+#include <time.h>		/* struct timespec */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's version, also the version node of its exported symbols. */
+#define LIBMINIPOLL_VERSION_MAJOR	0
+#define LIBMINIPOLL_VERSION_MINOR	1
+
+/* ------------------------------------------------------------------ */
+/* Creating an instance                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * minipoll_create1 - open a new minipoll instance, like epoll_create1(2).
+ *
+ * flags is 0 or EPOLL_CLOEXEC (which sets FD_CLOEXEC on the new fd).
+ * Returns the instance's file descriptor. Errors:
+ *   EINVAL  flags has a bit other than EPOLL_CLOEXEC.
+ *   ENOENT  /dev/minipoll does not exist: the minipoll module is not
+ *           loaded. (Any other open(2) error is passed on as it is, e.g.
+ *           EACCES, EMFILE, ENFILE, ENOMEM.)
+ */
+int minipoll_create1(int flags);
+
+/*
+ * minipoll_create - like epoll_create(2): size is ignored but must be
+ * positive (else EINVAL); otherwise the same as minipoll_create1(0).
+ */
+int minipoll_create(int size);
+
+/* ------------------------------------------------------------------ */
+/* The interest set                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * minipoll_ctl - add, modify or remove fd in mpfd's interest set, like
+ * epoll_ctl(2). op is EPOLL_CTL_ADD, EPOLL_CTL_MOD or EPOLL_CTL_DEL; event
+ * may be NULL for EPOLL_CTL_DEL. Returns 0.
+ * Errors are epoll_ctl()'s, in its order (EFAULT, EBADF, EPERM, EINVAL,
+ * ELOOP, EEXIST, ENOENT, ENOSPC, ENOMEM). In particular, mpfd open but not
+ * a minipoll instance gives EINVAL, as a non-epoll fd does for epoll_ctl().
+ */
+int minipoll_ctl(int mpfd, int op, int fd, struct epoll_event *event);
+
+/* ------------------------------------------------------------------ */
+/* Waiting for events                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * minipoll_wait - wait for events on mpfd, like epoll_wait(2).
+ * Stores at most maxevents ready events in events and returns how many
+ * (0 if timeout milliseconds passed first). timeout < 0 waits without
+ * limit; timeout 0 returns at once.
+ * Errors are epoll_wait()'s, in its order (EINVAL for maxevents, EFAULT,
+ * EBADF, EINVAL for a non-instance mpfd, EINTR).
+ *
+ * Like epoll_wait(), the waits below are thread cancellation points.
+ */
+int minipoll_wait(int mpfd, struct epoll_event *events, int maxevents,
+		  int timeout);
+
+/*
+ * minipoll_pwait - like epoll_pwait(2): minipoll_wait() with sigmask, if
+ * not NULL, as the thread's signal mask for the duration of the wait.
+ */
+int minipoll_pwait(int mpfd, struct epoll_event *events, int maxevents,
+		   int timeout, const sigset_t *sigmask);
+
+/*
+ * minipoll_pwait2 - like epoll_pwait2(2): minipoll_pwait() with a relative
+ * struct timespec timeout; NULL waits without limit, {0, 0} returns at
+ * once, a negative or non-normalised timespec gives EINVAL.
+ */
+int minipoll_pwait2(int mpfd, struct epoll_event *events, int maxevents,
+		    const struct timespec *timeout, const sigset_t *sigmask);
+
+/* ------------------------------------------------------------------ */
+/* Recognising instances                                               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * minipoll_is_instance - 1 if fd refers to a minipoll instance (its
+ * st_rdev is /dev/minipoll's), else 0. Like isatty(3), it returns 0 with
+ * errno EBADF when fd is not open; otherwise errno is left alone.
+ */
+int minipoll_is_instance(int fd);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBMINIPOLL_H */

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT OR LGPL-2.1-or-later
+/*
+ * Waiting: epoll_wait(), epoll_pwait() and epoll_pwait2() as one
+ * MINIPOLL_IOC_WAIT, cf. do_epoll_pwait() and ep_poll().
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+
+#include "internal.h"
+
+/*
+ * The module reads the caller's struct timespec as a struct
+ * __kernel_timespec, so the two must have one layout (true on 64-bit
+ * ABIs). A 32-bit port would have to convert, and lose EFAULT.
+ */
+_Static_assert(sizeof(struct timespec) == 16 &&
+	       offsetof(struct timespec, tv_nsec) == 8,
+	       "struct timespec is not struct __kernel_timespec");
+
+/*
+ * glibc makes epoll_wait() a cancellation point, and ioctl() is not one:
+ * without this a thread blocked in a minipoll wait could not be cancelled.
+ * Asynchronous cancellation around the blocking call is how glibc itself
+ * implemented cancellation points for years; the ioctl holds nothing in
+ * user space that unwinding could leak. No system call is added: both
+ * pthread_setcanceltype() calls stay in user space.
+ */
+static int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg)
+{
+	int oldtype, ret, err;
+
+	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &oldtype);
+	ret = ioctl(fd, cmd, arg);
+	err = errno;
+	pthread_setcanceltype(oldtype, NULL);
+	errno = err;
+	return ret;
+}
+
+int mp_wait_ioctl(int mpfd, struct epoll_event *events, int maxevents,
+		  int timeout_ms, const struct timespec *timeout,
+		  int use_timespec, const void *sigmask, size_t sigsetsize)
+{
+	struct minipoll_wait wait = {
+		.events		= (uintptr_t)events,
+		.maxevents	= maxevents,
+		.timeout_ms	= timeout_ms,
+		.timeout	= (uintptr_t)timeout,
+		.sigmask	= (uintptr_t)sigmask,
+		.sigsetsize	= sigmask ? sigsetsize : 0,
+		.flags		= use_timespec ? MINIPOLL_WAIT_TIMESPEC : 0,
+	};
+
+	return mp_ioctl_cancellable(mpfd, MINIPOLL_IOC_WAIT, &wait);
+}
+
+int minipoll_pwait(int mpfd, struct epoll_event *events, int maxevents,
+		   int timeout, const sigset_t *sigmask)
+{
+	int ret = mp_wait_ioctl(mpfd, events, maxevents, timeout, NULL, 0,
+				sigmask, MP_KERNEL_SIGSET_SIZE);
+
+	if (ret < 0 && mp_missed_instance(mpfd, errno))
+		return mp_replay_pwait(events, maxevents, timeout, sigmask);
+	return ret;
+}
+
+int minipoll_wait(int mpfd, struct epoll_event *events, int maxevents,
+		  int timeout)
+{
+	return minipoll_pwait(mpfd, events, maxevents, timeout, NULL);
+}
+
+int minipoll_pwait2(int mpfd, struct epoll_event *events, int maxevents,
+		    const struct timespec *timeout, const sigset_t *sigmask)
+{
+	int ret = mp_wait_ioctl(mpfd, events, maxevents, 0, timeout, 1,
+				sigmask, MP_KERNEL_SIGSET_SIZE);
+
+	if (ret < 0 && mp_missed_instance(mpfd, errno))
+		return mp_replay_pwait2(events, maxevents, timeout, sigmask);
+	return ret;
+}
