@@ -1,24 +1,22 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * minipoll: module init/exit and the /dev/minipoll misc device.
+ * minipoll: module init/exit, the /dev/minipoll misc device and its file
+ * operations. Every open() creates an instance (core.c); the ioctls are
+ * the ctl (ctl.c) and wait (wait.c) calls of epoll.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
-#include <linux/slab.h>
-#include <linux/uaccess.h>
 
 #include <linux/minipoll.h>
 
-struct mp_instance {
-	int placeholder;
-};
+#include "mp.h"
 
 static int mp_open(struct inode *inode, struct file *file)
 {
 	struct mp_instance *mp;
 
-	mp = kzalloc(sizeof(*mp), GFP_KERNEL_ACCOUNT);
+	mp = mp_instance_alloc(file);
 	if (!mp)
 		return -ENOMEM;
 	/* An epoll fd reports O_RDWR alone in F_GETFL: drop open()'s O_LARGEFILE. */
@@ -29,30 +27,8 @@ static int mp_open(struct inode *inode, struct file *file)
 
 static int mp_release(struct inode *inode, struct file *file)
 {
-	kfree(file->private_data);
+	mp_instance_release(file->private_data);
 	return 0;
-}
-
-static long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp)
-{
-	struct minipoll_ctl ctl;
-
-	if (copy_from_user(&ctl, argp, sizeof(ctl)))
-		return -EFAULT;
-	if (ctl.flags || ctl.__reserved)
-		return -EINVAL;
-	return -EOPNOTSUPP;
-}
-
-static long mp_ioctl_wait(struct mp_instance *mp, void __user *argp)
-{
-	struct minipoll_wait wait;
-
-	if (copy_from_user(&wait, argp, sizeof(wait)))
-		return -EFAULT;
-	if ((wait.flags & ~MINIPOLL_WAIT_FLAGS) || wait.__reserved)
-		return -EINVAL;
-	return -EOPNOTSUPP;
 }
 
 static long mp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -70,13 +46,18 @@ static long mp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	}
 }
 
-static const struct file_operations mp_fops = {
+/* No .read or .write: both fail with EINVAL, as on an epoll fd. */
+const struct file_operations mp_fops = {
 	.owner		= THIS_MODULE,
 	.open		= mp_open,
 	.release	= mp_release,
+	.poll		= mp_poll,
 	.unlocked_ioctl	= mp_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
+#ifdef CONFIG_PROC_FS
+	.show_fdinfo	= mp_show_fdinfo,
+#endif
 };
 
 static struct miscdevice mp_miscdev = {
@@ -88,12 +69,34 @@ static struct miscdevice mp_miscdev = {
 
 static int __init mp_init(void)
 {
-	return misc_register(&mp_miscdev);
+	int err;
+
+	err = mp_watches_init();
+	if (err)
+		return err;
+	err = mp_cache_init();
+	if (err)
+		return err;
+	err = mp_lifetime_init();
+	if (err)
+		goto err_cache;
+	err = misc_register(&mp_miscdev);
+	if (err)
+		goto err_lifetime;
+	return 0;
+
+err_lifetime:
+	mp_lifetime_exit();
+err_cache:
+	mp_cache_exit();
+	return err;
 }
 
 static void __exit mp_exit(void)
 {
 	misc_deregister(&mp_miscdev);
+	mp_lifetime_exit();
+	mp_cache_exit();
 }
 
 module_init(mp_init);

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * minipoll: MINIPOLL_IOC_CTL - epoll_ctl() on an instance.
+ *
+ * The checks run in epoll_ctl()'s order, so that every bad call fails with
+ * the errno epoll would give first. The two checks on the instance fd
+ * itself (not open: EBADF; not an instance: EINVAL) cannot happen here -
+ * the ioctl reached an instance - and are left to the library.
+ *
+ * One addition: a real epoll instance cannot be watched (EOPNOTSUPP).
+ * minipoll cannot see epoll's interest lists nor epoll minipoll's, so
+ * neither side could check a loop that runs through both, and such a
+ * loop would recurse without bound in wake-ups and deadlock in ctl. The
+ * other way round is fine: a real epoll may watch an instance, because
+ * an instance never watches back.
+ */
+#include <linux/capability.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/magic.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include <linux/minipoll.h>
+
+#include "mp.h"
+
+/* eventpoll_fops is private: know a real epoll file by its anon inode. */
+static bool is_file_epoll(struct file *file)
+{
+	return file_inode(file)->i_sb->s_magic == ANON_INODE_FS_MAGIC &&
+	       !strcmp((const char *)file->f_path.dentry->d_name.name, "[eventpoll]");
+}
+
+/* EPOLLWAKEUP needs CAP_BLOCK_SUSPEND; without it the bit is dropped silently. */
+static void mp_check_wakeup(struct epoll_event *ev)
+{
+	if (!(ev->events & EPOLLWAKEUP))
+		return;
+	if (!IS_ENABLED(CONFIG_PM_SLEEP) || !capable(CAP_BLOCK_SUSPEND))
+		ev->events &= ~EPOLLWAKEUP;
+}
+
+/*
+ * EPOLLEXCLUSIVE is decided when the wait entries are queued, so MOD
+ * cannot change it; it is refused on nested instances, and may come only
+ * with IN, OUT, ERR, HUP, WAKEUP and ET.
+ */
+static bool mp_exclusive_allowed(int op, const struct epoll_event *ev, struct file *tfile)
+{
+	if (op == EPOLL_CTL_MOD)
+		return false;
+	if (op == EPOLL_CTL_ADD &&
+	    (is_file_minipoll(tfile) || is_file_epoll(tfile) ||
+	     (ev->events & ~MP_EXCLUSIVE_OK_BITS)))
+		return false;
+	return true;
+}
+
+/* cf. ep_insert() */
+static int mp_insert(struct mp_instance *mp, const struct epoll_event *ev,
+		     struct file *tfile, int fd, bool full_check)
+{
+	struct mp_pqueue pq;
+	struct mp_item *mpi;
+	__poll_t revents;
+	int error;
+
+	lockdep_assert_held(&mp->mtx);
+	lockdep_assert_irqs_enabled();
+
+	if (!mp_watch_charge(mp->user))
+		return -ENOSPC;
+
+	mpi = mp_item_alloc();
+	if (!mpi) {
+		mp_watch_uncharge(mp->user);
+		return -ENOMEM;
+	}
+	INIT_LIST_HEAD(&mpi->rdllink);
+	mpi->next = MP_OVF_INACTIVE;
+	mpi->mp = mp;
+	mpi->file = tfile;
+	mpi->fd = fd;
+	mpi->event = *ev;
+
+	error = mp_item_attach(mpi);
+	if (error) {
+		mp_item_free_now(mpi);
+		mp_watch_uncharge(mp->user);
+		return error;
+	}
+	if (full_check && !is_file_minipoll(tfile))
+		mp_list_file(tfile);
+	mp_rb_insert(mp, mpi);
+
+	/* Counted with the new item in place: too many wake-up paths? */
+	if (full_check && mp_reverse_path_check()) {
+		mp_item_remove(mp, mpi);
+		return -EINVAL;
+	}
+
+	if (mpi->event.events & EPOLLWAKEUP) {
+		error = mp_create_wakeup_source(mpi);
+		if (error) {
+			mp_item_remove(mp, mpi);
+			return error;
+		}
+	}
+
+	/* Hang the wait entries; from here on the callback may run. */
+	pq.mpi = mpi;
+	init_poll_funcptr(&pq.pt, mp_ptable_queue_proc);
+	revents = mp_item_poll(mpi, &pq.pt, 1);
+	if (unlikely(!pq.mpi)) {
+		mp_item_remove(mp, mpi);
+		return -ENOMEM;
+	}
+
+	/* Already ready: report it without waiting for the next wake-up. */
+	if (revents)
+		mp_queue_if_ready(mp, mpi);
+	return 0;
+}
+
+/* cf. ep_modify() */
+static int mp_modify(struct mp_instance *mp, struct mp_item *mpi, const struct epoll_event *ev)
+{
+	poll_table pt;
+
+	lockdep_assert_held(&mp->mtx);
+	lockdep_assert_irqs_enabled();
+
+	init_poll_funcptr(&pt, NULL);
+
+	/* The new mask must be in place before the poll below. */
+	WRITE_ONCE(mpi->event.events, ev->events);
+	mpi->event.data = ev->data;
+	if (mpi->event.events & EPOLLWAKEUP) {
+		if (!rcu_access_pointer(mpi->ws))
+			mp_create_wakeup_source(mpi);	/* best effort, as epoll */
+	} else if (rcu_access_pointer(mpi->ws)) {
+		mp_destroy_wakeup_source(mpi);
+	}
+
+	/*
+	 * Publish the mask to callbacks on other CPUs (they read it without
+	 * mp->mtx), and order it before the poll, which reads the target's
+	 * state: then either a callback sees the new mask or the poll sees
+	 * the event that callback was for - never neither. Pairs with the
+	 * barrier of wq_has_sleeper() on the target's side.
+	 */
+	smp_mb();
+
+	if (mp_item_poll(mpi, &pt, 1))
+		mp_queue_if_ready(mp, mpi);
+	return 0;
+}
+
+/*
+ * An ADD that may change the graph of nested instances: the target is an
+ * instance, or our instance is itself watched (new wake-up paths of
+ * length 2 and more), or a nest check is walking us right now.
+ */
+static bool mp_add_needs_full_check(struct mp_instance *mp, struct file *tfile)
+{
+	return is_file_minipoll(tfile) || mp_file_watched(mp->file) || mp_nest_touched(mp);
+}
+
+/* cf. do_epoll_ctl(); @ev was copied from user space unless op is DEL. */
+static int mp_ctl(struct mp_instance *mp, int op, int fd, struct epoll_event *ev)
+{
+	bool full_check = false;
+	struct mp_item *mpi;
+	struct file *tfile;
+	struct fd tf;
+	int error;
+
+	tf = fdget(fd);
+	if (!tf.file)
+		return -EBADF;
+	tfile = tf.file;
+
+	error = -EPERM;
+	if (!file_can_poll(tfile))
+		goto out_fdput;
+
+	if (op != EPOLL_CTL_DEL)
+		mp_check_wakeup(ev);
+
+	error = -EINVAL;
+	if (tfile == mp->file)
+		goto out_fdput;
+
+	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE) &&
+	    !mp_exclusive_allowed(op, ev, tfile))
+		goto out_fdput;
+
+	error = -EOPNOTSUPP;
+	if (op == EPOLL_CTL_ADD && is_file_epoll(tfile))
+		goto out_fdput;
+
+	mp_lock(mp, 0);
+	if (op == EPOLL_CTL_ADD && mp_add_needs_full_check(mp, tfile)) {
+		/* The nest mutex comes first in the lock order. */
+		mp_unlock(mp);
+		mp_nest_begin();
+		full_check = true;
+		if (is_file_minipoll(tfile)) {
+			error = -ELOOP;
+			if (mp_loop_check(mp, tfile->private_data))
+				goto out_nest;
+		}
+		mp_lock(mp, 0);
+	}
+
+	mpi = mp_find(mp, tfile, fd);
+
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (mpi) {
+			error = -EEXIST;
+			break;
+		}
+		ev->events |= EPOLLERR | EPOLLHUP;
+		error = mp_insert(mp, ev, tfile, fd, full_check);
+		break;
+	case EPOLL_CTL_DEL:
+		if (!mpi) {
+			error = -ENOENT;
+			break;
+		}
+		mp_item_remove(mp, mpi);
+		error = 0;
+		break;
+	case EPOLL_CTL_MOD:
+		if (!mpi) {
+			error = -ENOENT;
+			break;
+		}
+		/* Exclusive items cannot be modified; see mp_exclusive_allowed(). */
+		error = -EINVAL;
+		if (mpi->event.events & EPOLLEXCLUSIVE)
+			break;
+		ev->events |= EPOLLERR | EPOLLHUP;
+		error = mp_modify(mp, mpi, ev);
+		break;
+	default:
+		error = -EINVAL;
+		break;
+	}
+	mp_unlock(mp);
+
+out_nest:
+	if (full_check)
+		mp_nest_end();
+out_fdput:
+	fdput(tf);
+	return error;
+}
+
+long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp)
+{
+	struct epoll_event ev = {};
+	struct minipoll_ctl ctl;
+
+	if (copy_from_user(&ctl, argp, sizeof(ctl)))
+		return -EFAULT;
+	if (ctl.flags || ctl.__reserved)
+		return -EINVAL;
+
+	/* epoll reads the event for every op but DEL, unknown ones included. */
+	if (ctl.op != EPOLL_CTL_DEL &&
+	    copy_from_user(&ev, u64_to_user_ptr(ctl.event), sizeof(ev)))
+		return -EFAULT;
+
+	return mp_ctl(mp, ctl.op, ctl.fd, &ev);
+}

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * minipoll: the structures of the eventpoll core and the functions the
+ * files of the module share.
+ *
+ * Vocabulary, used in every file:
+ *	mp	an instance: one open() of /dev/minipoll (cf. struct eventpoll)
+ *	mpi	an item: one watched (file, fd) pair of an instance (cf. epitem)
+ *	pwq	one wait-queue entry an item hung on a target's wait queue
+ *	tfile	the bookkeeping of one watched struct file, shared by all
+ *		the items of all instances that watch it
+ *
+ * The locks named in the field comments are described, with their order,
+ * at the top of core.c.
+ */
+#ifndef MINIPOLL_MP_H
+#define MINIPOLL_MP_H
+
+#include <linux/capability.h>
+#include <linux/fs.h>		/* before eventpoll.h, which needs it */
+#include <linux/eventpoll.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rbtree.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+/* Bits of an item's mask that steer minipoll itself and are never reported. */
+#define MP_PRIVATE_BITS	(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
+
+/* The only bits an EPOLLEXCLUSIVE registration may carry. */
+#define MP_EXCLUSIVE_OK_BITS	(EPOLLIN | EPOLLOUT | EPOLLERR | EPOLLHUP | \
+				 EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE)
+
+/* At most this many instances may sit below one another, plus the top one. */
+#define MP_MAX_NESTS	4
+
+/* Largest maxevents a wait accepts: the byte count must fit an int. */
+#define MP_MAX_EVENTS	(INT_MAX / sizeof(struct epoll_event))
+
+/* mp->ovflist and mpi->next when no event transfer is running. */
+#define MP_OVF_INACTIVE	((void *)-1L)
+
+struct mp_instance;
+struct seq_file;
+struct mp_user;
+
+/*
+ * The bookkeeping of one watched struct file: every item, of any instance,
+ * that watches it. Lives in a hash table keyed by the file pointer
+ * (lifetime.c) for as long as some item watches the file.
+ */
+struct mp_tfile {
+	/* Link in its hash bucket. Bucket lock; RCU for lookups. */
+	struct hlist_node node;
+	/* The watched file: the hash key. */
+	struct file *file;
+	/* Items watching the file, via mpi->tlink. Bucket lock; RCU walks. */
+	struct hlist_head items;
+	/* Next entry on the nest check list (nest.c). mp_nest_mutex. */
+	struct mp_tfile *check_next;
+	/* On the check list: must outlive its last item. Bucket lock. */
+	bool listed;
+	/* Taken out of its bucket because no item is left. Bucket lock. */
+	bool unhashed;
+	struct rcu_head rcu;
+};
+
+/* One wait-queue entry of an item on one wait queue of its target. */
+struct mp_pwq {
+	/* Linked on *whead; our callback is its func. whead->lock. */
+	wait_queue_entry_t wait;
+	/*
+	 * The queue the entry is on. Set to NULL (release) by the callback
+	 * when the queue announces POLLFREE; read with acquire under RCU.
+	 */
+	wait_queue_head_t *whead;
+	/* The item this entry wakes. Constant. */
+	struct mp_item *mpi;
+	/* Next entry of the same item. See mpi->pwqlist. */
+	struct mp_pwq *next;
+};
+
+/*
+ * One watched (file, fd) pair. A busy server has hundreds of thousands of
+ * these, so the structure is kept within two cache lines (128 bytes on
+ * 64-bit): think twice before adding a field.
+ */
+struct mp_item {
+	union {
+		/* Node in mp->items, keyed by (file, fd). mp->mtx. */
+		struct rb_node rbn;
+		/* Frees the item after an RCU grace period. */
+		struct rcu_head rcu;
+	};
+	/*
+	 * Link on mp->rdllist or on the private list of the event transfer
+	 * that took it (see core.c). Empty when the item is not queued.
+	 */
+	struct list_head rdllink;
+	/* Chain of mp->ovflist, or MP_OVF_INACTIVE when unchained. mp->lock. */
+	struct mp_item *next;
+	/* The watched file, a key only: no reference is held (lifetime.c). */
+	struct file *file;
+	/* The fd number the item was added with; second half of the key. */
+	int fd;
+	/*
+	 * The file's last reference went away and lifetime.c unhooked the
+	 * item. Set once, under the tfile bucket lock and mp->lock.
+	 */
+	bool dead;
+	/*
+	 * Wait entries the item registered. Built while the target file is
+	 * pinned; freed by whoever detaches the item, under the bucket lock.
+	 */
+	struct mp_pwq *pwqlist;
+	/* The instance that owns the item. Constant. */
+	struct mp_instance *mp;
+	/* Link in the tfile's list of items watching the same file. Bucket lock. */
+	struct hlist_node tlink;
+	/* Next item on mp->dead, waiting to be reaped. mp->lock. */
+	struct mp_item *dead_next;
+	/* Keeps the system awake while an EPOLLWAKEUP item is ready. RCU. */
+	struct wakeup_source __rcu *ws;
+	/*
+	 * What the caller asked for and the data to report. Written under
+	 * mp->mtx; events is also read by the wake-up callback without it.
+	 */
+	struct epoll_event event;
+};
+
+/* One instance: the private data of an open /dev/minipoll file. */
+struct mp_instance {
+	/*
+	 * Serialises ctl, event transfer, scans from ->poll, fdinfo and the
+	 * reaping of dead items. Nested instances take it with the nesting
+	 * depth as lockdep subclass.
+	 */
+	struct mutex mtx;
+	/* Threads sleeping in MINIPOLL_IOC_WAIT. Changed under mp->lock. */
+	wait_queue_head_t wq;
+	/* Pollers of the instance file: poll(), real epoll, parent instances. */
+	wait_queue_head_t poll_wait;
+	/* Items with events to report. mp->lock; see the transfer rules. */
+	struct list_head rdllist;
+	/* Protects rdllist, ovflist, dead and wq; the callback runs in IRQs. */
+	spinlock_t lock;
+	/* All items, ordered by (file pointer, fd) as epoll orders them. mp->mtx. */
+	struct rb_root_cached items;
+	/*
+	 * Items woken while an event transfer runs without mp->lock, chained
+	 * through mpi->next (newest first); MP_OVF_INACTIVE outside a
+	 * transfer. mp->lock.
+	 */
+	struct mp_item *ovflist;
+	/* Items whose file went away, to be reaped under mp->mtx. mp->lock. */
+	struct mp_item *dead;
+	/* Reaps dead items soon after their file went away. */
+	struct work_struct reap_work;
+	/* Held while a transfer moves EPOLLWAKEUP items. mp->mtx. */
+	struct wakeup_source *ws;
+	/* The user charged for our items (watch limit). Constant. */
+	struct mp_user *user;
+	/* The instance's own file: a lookup key, never dereferenced. Constant. */
+	struct file *file;
+	/* Generation of the last loop/depth visit. mp_nest_mutex. */
+	u64 gen;
+	/* Depth found by that visit. mp_nest_mutex. */
+	int loop_depth;
+	/* Wake-up nesting level for lockdep. poll_wait.lock. */
+	u8 nests;
+	/* Frees the instance after a grace period (nest walks run under RCU). */
+	struct rcu_head rcu;
+};
+
+/* main.c */
+extern const struct file_operations mp_fops;
+
+static inline bool is_file_minipoll(const struct file *file)
+{
+	return file->f_op == &mp_fops;
+}
+
+/* Is the item on the ready list (or on a transfer's private list)? */
+static inline bool mp_item_linked(const struct mp_item *mpi)
+{
+	return !list_empty(&mpi->rdllink);
+}
+
+/* core.c */
+extern struct kmem_cache *mp_pwq_cache;
+int mp_cache_init(void);
+void mp_cache_exit(void);
+struct mp_item *mp_item_alloc(void);
+void mp_item_free_now(struct mp_item *mpi);
+struct mp_instance *mp_instance_alloc(struct file *file);
+void mp_instance_release(struct mp_instance *mp);
+void mp_lock(struct mp_instance *mp, unsigned int subclass);
+void mp_unlock(struct mp_instance *mp);
+struct mp_item *mp_find(struct mp_instance *mp, struct file *file, int fd);
+void mp_rb_insert(struct mp_instance *mp, struct mp_item *mpi);
+void mp_item_free(struct mp_instance *mp, struct mp_item *mpi);
+void mp_item_remove(struct mp_instance *mp, struct mp_item *mpi);
+void mp_reap(struct mp_instance *mp);
+void mp_reap_work(struct work_struct *work);
+struct wakeup_source *mp_item_ws(struct mp_item *mpi);
+void mp_pm_stay_awake(struct mp_item *mpi);
+void mp_pm_stay_awake_rcu(struct mp_item *mpi);
+int mp_create_wakeup_source(struct mp_item *mpi);
+void mp_destroy_wakeup_source(struct mp_item *mpi);
+
+/* ready.c */
+bool mp_events_available(struct mp_instance *mp);
+void mp_start_scan(struct mp_instance *mp, struct list_head *txlist);
+void mp_done_scan(struct mp_instance *mp, struct list_head *txlist);
+void mp_poll_safewake(struct mp_instance *mp, struct mp_item *mpi, __poll_t pollflags);
+void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_table *pt);
+void mp_unregister_pollwait(struct mp_item *mpi);
+void mp_queue_if_ready(struct mp_instance *mp, struct mp_item *mpi);
+__poll_t mp_item_poll(struct mp_item *mpi, poll_table *pt, int depth);
+__poll_t mp_poll(struct file *file, poll_table *wait);
+
+/* Wrapper handed to vfs_poll() when an item registers its wait entries. */
+struct mp_pqueue {
+	poll_table pt;
+	/* The item being registered; NULL once an allocation failed. */
+	struct mp_item *mpi;
+};
+
+/* ctl.c */
+long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp);
+
+/* wait.c */
+long mp_ioctl_wait(struct mp_instance *mp, void __user *argp);
+
+/* nest.c */
+void mp_nest_begin(void);
+void mp_nest_end(void);
+bool mp_nest_touched(struct mp_instance *mp);
+int mp_loop_check(struct mp_instance *mp, struct mp_instance *to);
+void mp_list_file(struct file *file);
+int mp_reverse_path_check(void);
+
+/* lifetime.c */
+int mp_lifetime_init(void);
+void mp_lifetime_exit(void);
+int mp_item_attach(struct mp_item *mpi);
+bool mp_item_detach(struct mp_item *mpi);
+struct file *mp_item_fget(struct mp_item *mpi);
+bool mp_file_watched(struct file *file);
+struct mp_tfile *mp_tfile_lookup_rcu(struct file *file);
+void mp_tfile_list(struct file *file, struct mp_tfile **head);
+void mp_tfile_unlist(struct mp_tfile *tfile);
+
+/* watches.c */
+struct mp_user *mp_user_get(void);
+void mp_user_put(struct mp_user *user);
+bool mp_watch_charge(struct mp_user *user);
+void mp_watch_uncharge(struct mp_user *user);
+int mp_watches_init(void);
+
+/* fdinfo.c */
+void mp_show_fdinfo(struct seq_file *m, struct file *file);
+
+#endif /* MINIPOLL_MP_H */
