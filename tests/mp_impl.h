@@ -300,6 +300,10 @@ static inline void mp_compare_paired(struct __test_metadata *_metadata,
 
 #define MP_SCENARIO(fx, name) MP_SCENARIO_TIMEOUT(fx, name, MP_RUN_TIMEOUT)
 
+/* A scenario without its TEST_F, for tests that wrap mp_compare() themselves. */
+#define MP_SCENARIO_FN(name) \
+	static void scn_##name(struct mp_tr *t, const struct mp_impl *I)
+
 #define MP_PAIRED(fx, name)						\
 	static void scn_##name(struct mp_tr *tp[2], const struct mp_impl *Ip[2]); \
 	TEST_F_TIMEOUT(fx, name, MP_RUN_TIMEOUT + 10)			\

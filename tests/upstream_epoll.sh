@@ -1,0 +1,82 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# upstream_epoll.sh: the kernel's own epoll selftest on minipoll.
+#
+#   epoll_wakeup_test (tools/testing/selftests/filesystems/epoll, 64 tests),
+#   built unmodified from linux-source-6.1 by this directory's Makefile, is
+#   run twice: plainly, on the real epoll (the control), and with
+#   `MINIPOLL_STRICT=1 minipoll-run`, on minipoll through the LD_PRELOAD shim.
+#   All 64 must pass on both. A few upstream tests are timing-sensitive under
+#   TCG, so a run with failures is repeated, at most twice; the number of
+#   attempts each needed is reported, with the tests that failed on the way.
+#
+# Programs: $EPOLL_WAKEUP_TEST, else epoll_wakeup_test next to this script
+# (build/bin/tests or an installed kselftest dir); $MINIPOLL_RUN, else
+# minipoll-run from the build tree (build/bin) or $PATH.
+
+ksft_skip=4
+here=$(cd "$(dirname "$0")" && pwd)
+attempts=3
+
+first() {
+	for c in "$@"; do
+		if [ -n "$c" ] && [ -x "$c" ]; then
+			echo "$c"
+			return
+		fi
+	done
+}
+
+bin=$(first "${EPOLL_WAKEUP_TEST:-}" "$here/epoll_wakeup_test" \
+	"$here/../build/bin/tests/epoll_wakeup_test")
+run=$(first "${MINIPOLL_RUN:-}" "$here/../minipoll-run" "$here/../../bin/minipoll-run" \
+	"$here/../build/bin/minipoll-run" "$(command -v minipoll-run)")
+
+if [ -z "$bin" ]; then
+	echo "SKIP: epoll_wakeup_test not built (set EPOLL_WAKEUP_TEST)"
+	exit $ksft_skip
+fi
+echo "upstream test: $bin"
+log=$(mktemp -d "${TMPDIR:-/tmp}/upstream_epoll.XXXXXX")
+trap 'rm -rf "$log"' EXIT
+
+# run_until_pass NAME CMD...: up to $attempts runs; prints one line per run.
+run_until_pass() {
+	local name=$1 i out pass fail failed
+	shift
+	for i in $(seq "$attempts"); do
+		out=$log/$name.$i
+		(cd "$(dirname "$bin")" && "$@" "$bin") > "$out" 2>&1
+		rc=$?
+		pass=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*/\1/p' "$out")
+		fail=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*/\2/p' "$out")
+		failed=$(sed -n 's/^not ok [0-9]* \(.*\)/\1/p' "$out" | tr '\n' ' ')
+		echo "$name attempt $i: exit $rc, passed ${pass:-?}, failed ${fail:-?}${failed:+ ($failed)}"
+		if [ "$rc" -eq 0 ] && [ "${pass:-0}" -eq 64 ] && [ "${fail:-1}" -eq 0 ]; then
+			echo "ok: $name 64/64 on attempt $i"
+			return 0
+		fi
+		grep -E '^# .*(Expected|FAIL|timeout|terminated)' "$out" | head -20
+	done
+	echo "not ok: $name did not pass 64/64 in $attempts attempts"
+	tail -n 40 "$out"
+	return 1
+}
+
+status=0
+run_until_pass epoll env || status=1
+
+if [ -z "$run" ]; then
+	echo "SKIP: minipoll-run not found (set MINIPOLL_RUN)"
+	[ $status -eq 0 ] && exit $ksft_skip
+	exit $status
+fi
+if [ ! -c /dev/minipoll ]; then
+	echo "SKIP: /dev/minipoll is absent (module not loaded)"
+	[ $status -eq 0 ] && exit $ksft_skip
+	exit $status
+fi
+echo "shim: $run"
+run_until_pass minipoll env MINIPOLL_STRICT=1 "$run" || status=1
+exit $status
