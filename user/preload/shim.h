@@ -18,7 +18,7 @@ int shim_flags(void);
 
 /*
  * The next definition of a libc function after ours (RTLD_NEXT), looked up
- * on first use and kept in *slot. Exits if there is none.
+ * on first use and kept in *slot. Aborts if there is none.
  */
 void *shim_real(const char *name, void **slot);
 #define REAL(fn) ({							\
@@ -52,7 +52,7 @@ void shim_forget(int epfd);
 	bool mp_ = shim_route(epfd);					\
 	if (mp_) {							\
 		ret_ = (mp_call);					\
-		if (ret_ < 0 && mp_missed_instance(epfd, errno)) {		\
+		if (ret_ < 0 && mp_missed_instance(epfd, errno)) {	\
 			shim_forget(epfd);				\
 			mp_ = false;					\
 		}							\

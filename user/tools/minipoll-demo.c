@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -298,9 +299,19 @@ static void tour_close(struct tour *t)
 	    fds[3], fds[4]);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct tour t = { .steps = 0 };
+
+	if (argc > 1) {
+		bool help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
+
+		fprintf(help ? stdout : stderr,
+			"Usage: minipoll-demo\n"
+			"A step-by-step tour of minipoll, compared with the kernel's epoll.\n"
+			"Needs /dev/minipoll (the module loaded); exits 1 if a step fails.\n");
+		return help ? 0 : 2;
+	}
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("minipoll-demo: a tour of minipoll, the eventpoll core behind /dev/minipoll.\n"
