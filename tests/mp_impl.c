@@ -66,6 +66,119 @@ const struct mp_impl mp_minipoll = {
 	.pwait_raw = mp_pwait_raw,
 };
 
+/*
+ * Mutants: epoll with one deliberate bug each, to check that the scenarios
+ * notice. MP_MUTANT=name makes the minipoll variant run one instead of
+ * minipoll (see tests/README.md). Never used otherwise.
+ */
+static const char *mutant;
+
+static int mut_errno(int r)
+{
+	if (r < 0 && mutant && !strcmp(mutant, "errno"))
+		errno = errno == EINVAL ? EBADF : EINVAL;
+	return r;
+}
+
+static uint32_t mut_flags(uint32_t e)
+{
+	if (!mutant)
+		return e;
+	if (!strcmp(mutant, "no-et"))
+		e &= ~EPOLLET;
+	if (!strcmp(mutant, "no-oneshot"))
+		e &= ~EPOLLONESHOT;
+	if (!strcmp(mutant, "no-exclusive"))
+		e &= ~EPOLLEXCLUSIVE;
+	return e;
+}
+
+static int mut_events(int n, struct epoll_event *evs)
+{
+	struct epoll_event tmp;
+	int i;
+
+	if (n <= 0 || !mutant)
+		return mut_errno(n);
+	if (!strcmp(mutant, "reverse"))
+		for (i = 0; i < n / 2; i++) {
+			tmp = evs[i];
+			evs[i] = evs[n - 1 - i];
+			evs[n - 1 - i] = tmp;
+		}
+	if (!strcmp(mutant, "drop-last"))
+		n--;
+	if (!strcmp(mutant, "no-rdhup"))
+		for (i = 0; i < n; i++)
+			evs[i].events &= ~EPOLLRDHUP;
+	return n;
+}
+
+static int mut_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct epoll_event copy;
+
+	if (ev && op != EPOLL_CTL_DEL && (uintptr_t)ev > 4096 && (uintptr_t)ev < (1ULL << 47)) {
+		copy = *ev;
+		copy.events = mut_flags(copy.events);
+		ev = &copy;
+	}
+	return mut_errno(epoll_ctl(epfd, op, fd, ev));
+}
+
+static int mut_wait(int epfd, struct epoll_event *evs, int max, int timeout)
+{
+	return mut_events(epoll_wait(epfd, evs, max, timeout), evs);
+}
+
+static int mut_pwait(int epfd, struct epoll_event *evs, int max, int timeout,
+		     const sigset_t *sigmask)
+{
+	return mut_events(epoll_pwait(epfd, evs, max, timeout, sigmask), evs);
+}
+
+static int mut_pwait2(int epfd, struct epoll_event *evs, int max, const struct timespec *ts,
+		      const sigset_t *sigmask)
+{
+	return mut_events(epoll_pwait2(epfd, evs, max, ts, sigmask), evs);
+}
+
+static int mut_pwait_raw(int epfd, struct epoll_event *evs, int max, int timeout, bool use_ts,
+			 const struct timespec *ts, const void *sigmask, size_t sigsetsize)
+{
+	return mut_events(ep_pwait_raw(epfd, evs, max, timeout, use_ts, ts, sigmask, sigsetsize),
+			  evs);
+}
+
+static int mut_create(int size)
+{
+	return mut_errno(epoll_create(size));
+}
+
+static int mut_create1(int flags)
+{
+	return mut_errno(epoll_create1(flags));
+}
+
+const struct mp_impl mp_mutant = {
+	.name = "mutant",
+	.create = mut_create,
+	.create1 = mut_create1,
+	.ctl = mut_ctl,
+	.wait = mut_wait,
+	.pwait = mut_pwait,
+	.pwait2 = mut_pwait2,
+	.pwait_raw = mut_pwait_raw,
+};
+
+const struct mp_impl *mp_variant_impl(const struct mp_impl *impl)
+{
+	mutant = getenv("MP_MUTANT");
+	if (mutant && !*mutant)
+		mutant = NULL;
+	return impl == &mp_minipoll && mutant ? &mp_mutant : impl;
+}
+
 bool mp_have_minipoll(void)
 {
 	struct stat st;

@@ -98,6 +98,9 @@ extern const struct mp_impl mp_epoll;
 extern const struct mp_impl mp_minipoll;
 
 bool mp_have_minipoll(void);
+/* The implementation a variant runs: minipoll's, or a mutant under MP_MUTANT. */
+const struct mp_impl *mp_variant_impl(const struct mp_impl *impl);
+extern const struct mp_impl mp_mutant;
 
 /* Raw minipoll ioctls (mp_raw.c: it includes only the uapi header). */
 int mp_raw_wait(int fd, void *events, int maxevents, int timeout_ms,
@@ -247,6 +250,7 @@ static inline void mp_compare(struct __test_metadata *_metadata, const struct mp
 	struct mp_result ro, ri;
 	char *oracle, *got;
 
+	impl = mp_variant_impl(impl);
 	if (impl == &mp_minipoll && !mp_have_minipoll())
 		SKIP(return, "/dev/minipoll is absent (module not loaded)");
 	oracle = mp_run(&mp_epoll, fn, timeout, &ro);
@@ -267,6 +271,7 @@ static inline void mp_compare_paired(struct __test_metadata *_metadata,
 	struct mp_result res;
 	char *oracle, *got;
 
+	impl = mp_variant_impl(impl);
 	if (impl == &mp_minipoll && !mp_have_minipoll())
 		SKIP(return, "/dev/minipoll is absent (module not loaded)");
 	mp_run_paired(impl, fn, timeout, &oracle, &got, &res);
