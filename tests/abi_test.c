@@ -5,13 +5,12 @@
  * These few tests talk to the device directly, without libminipoll, and
  * cannot be compared with epoll, which has no ioctls. Everything else in this
  * directory is a differential test against the real epoll.
- *
- * Only the uapi header is included here: <linux/eventpoll.h>, which it pulls
- * in, clashes with glibc's <fcntl.h> and <sys/epoll.h>.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mp_raw.c: minipoll's WAIT ioctl called directly, for the one thing the
- * library cannot express: a sigsetsize other than libc's 8. Only the uapi
- * header is included here (<linux/eventpoll.h> clashes with <sys/epoll.h>).
+ * library cannot express: a sigsetsize other than libc's 8.
  */
 #include <stdbool.h>
 #include <stddef.h>

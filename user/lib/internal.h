@@ -13,14 +13,6 @@
 
 #include "minipoll.h"
 
-/*
- * <linux/minipoll.h> includes <linux/eventpoll.h>, whose struct epoll_event
- * and EPOLL* macros clash with <sys/epoll.h>'s (already included through
- * minipoll.h). The ioctl structs use only __u32/__u64, so claim that
- * header's include guard: the two epoll_event definitions are the same
- * packed 12 bytes, and we keep libc's.
- */
-#define _LINUX_EVENTPOLL_H
 #include <linux/minipoll.h>
 
 #define MP_HIDDEN __attribute__((visibility("hidden")))

@@ -16,7 +16,9 @@
  *
  * Event format
  *	Events and flags are epoll's: struct epoll_event and the EPOLL* bits
- *	from <linux/eventpoll.h>. On x86-64 struct epoll_event is packed
+ *	from <sys/epoll.h> (or <linux/eventpoll.h> in the kernel). This header
+ *	includes neither, since the two clash, and needs neither: its structs
+ *	carry user pointers as __u64. On x86-64 struct epoll_event is packed
  *	(12 bytes), so 32-bit and 64-bit callers share one layout.
  *
  * MINIPOLL_IOC_CTL (struct minipoll_ctl)
@@ -44,7 +46,6 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
-#include <linux/eventpoll.h>
 
 #define MINIPOLL_DEVICE		"/dev/minipoll"
 
