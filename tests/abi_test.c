@@ -14,7 +14,6 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <linux/minipoll.h>
@@ -31,7 +30,7 @@ _Static_assert(sizeof(struct epoll_event) == 12, "struct epoll_event is packed o
 
 static int mp_open(int flags)
 {
-	return syscall(SYS_openat, AT_FDCWD, MINIPOLL_DEVICE, flags);
+	return open(MINIPOLL_DEVICE, flags);
 }
 
 static int have_minipoll(void)
@@ -142,7 +141,7 @@ TEST_F(abi, unknown_ioctl_enotty)
 /* struct minipoll_ctl: flags and __reserved must be zero, else EINVAL. */
 TEST_F(abi, ctl_reserved_nonzero_einval)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data = 1 };
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 1 };
 	struct minipoll_ctl ctl = {
 		.op = EPOLL_CTL_ADD,
 		.fd = self->pipefd[0],
