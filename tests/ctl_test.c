@@ -348,7 +348,11 @@ MP_SCENARIO(ctl, exclusive_add_bits)
 	targets_close(&g);
 }
 
-/* Row 7: an instance cannot be an EXCLUSIVE target. */
+/*
+ *      ep
+ *       | (EXCLUSIVE?)
+ *     inner       Row 7: an instance cannot be an EXCLUSIVE target.
+ */
 MP_SCENARIO(ctl, exclusive_instance_target)
 {
 	struct targets g;
@@ -494,7 +498,13 @@ MP_SCENARIO(ctl, event_bits_stored)
 	targets_close(&g);
 }
 
-/* EPOLLWAKEUP is silently dropped for a caller without CAP_BLOCK_SUSPEND. */
+/*
+ *   child (uid 65534, no CAP_BLOCK_SUSPEND) --ADD/MOD--> ep <--MOD-- parent (root)
+ *                                                      /  \
+ *                                                   p[0]  p[1]
+ *
+ * EPOLLWAKEUP is silently dropped for a caller without CAP_BLOCK_SUSPEND.
+ */
 static void wakeup_unprivileged(struct mp_tr *t, void *arg)
 {
 	const struct mp_impl *I = t->I;
@@ -568,7 +578,13 @@ MP_SCENARIO(ctl, del_then_readd)
 	targets_close(&g);
 }
 
-/* ctl on an instance fd that was closed: EBADF, even with a dup left open. */
+/*
+ *    ep2 (closed)   d = dup(ep2) (open)
+ *        \          /
+ *         instance        ctl through the closed number: EBADF; through
+ *            |            the dup: the same instance.
+ *           p[0]
+ */
 MP_SCENARIO(ctl, ctl_on_closed_instance)
 {
 	struct targets g;
@@ -590,7 +606,12 @@ MP_SCENARIO(ctl, ctl_on_closed_instance)
 	targets_close(&g);
 }
 
-/* Many items: every ADD, MOD and DEL lands on the right one. */
+/*
+ *                 ep
+ *     /    /    ...    \     \
+ *   r0  w0    ...     r39  w39     40 pipes, both ends: every ADD, MOD and
+ *                                  DEL lands on the right item.
+ */
 MP_SCENARIO(ctl, many_items)
 {
 	struct epoll_event evs[64];

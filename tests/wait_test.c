@@ -602,7 +602,12 @@ MP_SCENARIO(wait, pwait2_timespec_efault)
 	fixture_close(&f);
 }
 
-/* maxevents smaller than, equal to and larger than the number of ready items. */
+/*
+ *            ep
+ *    /   /   |   \   \
+ *   w0  w1   w2  w3  w4     five ET write ends, re-armed by MOD: maxevents
+ *                           smaller than, equal to, larger than the ready count.
+ */
 MP_SCENARIO(wait, maxevents_vs_ready_count)
 {
 	struct epoll_event evs[8];
@@ -631,7 +636,9 @@ MP_SCENARIO(wait, maxevents_vs_ready_count)
 	close(ep);
 }
 
-/* An instance without items: a timed wait returns 0, a pwait2 {0,0} too. */
+/*
+ *      ep    (no items): a timed wait returns 0, a pwait2 {0,0} too.
+ */
 MP_SCENARIO(wait, empty_instance)
 {
 	struct timespec zero = { 0, 0 };
