@@ -486,6 +486,24 @@ static void result_of(struct mp_result *res, struct mp_tr *t)
 	snprintf(res->skip_reason, sizeof(res->skip_reason), "%s", t->skip_reason);
 }
 
+/*
+ * A run on minipoll must really be on minipoll: a library that fell back to
+ * epoll would make every comparison pass. Says so in the transcript if not.
+ */
+static void check_is_minipoll(struct mp_tr *t, const struct mp_impl *impl)
+{
+	struct stat st;
+	int fd;
+
+	if (impl != &mp_minipoll)
+		return;
+	fd = impl->create1(EPOLL_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) || !S_ISCHR(st.st_mode))
+		tr_printf(t, "NOT ON MINIPOLL: create1() gave no /dev/minipoll instance\n");
+	if (fd >= 0)
+		close(fd);
+}
+
 char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, struct mp_result *res)
 {
 	struct mp_tr *t = tr_new_shared(impl);
@@ -501,6 +519,7 @@ char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, struct 
 	}
 	if (pid == 0) {
 		signal(SIGPIPE, SIG_IGN);
+		check_is_minipoll(t, impl);
 		fn(t, impl);
 		if (!t->aborted && !t->skipped)
 			tr_printf(t, "next free fd: %d\n", mp_next_fd());
@@ -529,6 +548,7 @@ void mp_run_paired(const struct mp_impl *impl, mp_paired_fn fn, int timeout,
 	}
 	if (pid == 0) {
 		signal(SIGPIPE, SIG_IGN);
+		check_is_minipoll(t[1], impl);
 		fn(t, I);
 		_exit(t[0]->aborted || t[1]->aborted ? 3 : 0);
 	}
