@@ -11,6 +11,10 @@
 #   TCG, so a run with failures is repeated, at most twice; the number of
 #   attempts each needed is reported, with the tests that failed on the way.
 #
+# The kselftest runner gives this script `timeout` seconds (settings: 300);
+# another attempt is started only if it fits in $UPSTREAM_BUDGET seconds
+# (default 280) at the pace of the attempts so far.
+#
 # Programs: $EPOLL_WAKEUP_TEST, else epoll_wakeup_test next to this script
 # (build/bin/tests or an installed kselftest dir); $MINIPOLL_RUN, else
 # minipoll-run from the build tree (build/bin) or $PATH.
@@ -18,6 +22,9 @@
 ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
 attempts=3
+budget=${UPSTREAM_BUDGET:-280}
+start=$(date +%s)
+longest=0
 
 first() {
 	for c in "$@"; do
@@ -47,12 +54,19 @@ run_until_pass() {
 	shift
 	for i in $(seq "$attempts"); do
 		out=$log/$name.$i
+		if [ $(( $(date +%s) - start + longest )) -gt "$budget" ]; then
+			echo "not ok: $name: no time left for attempt $i (budget ${budget}s)"
+			return 1
+		fi
+		t0=$(date +%s)
 		(cd "$(dirname "$bin")" && "$@" "$bin") > "$out" 2>&1
 		rc=$?
+		t1=$(( $(date +%s) - t0 ))
+		[ $t1 -gt $longest ] && longest=$t1
 		pass=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*/\1/p' "$out")
 		fail=$(sed -n 's/^# Totals: pass:\([0-9]*\) fail:\([0-9]*\).*/\2/p' "$out")
 		failed=$(sed -n 's/^not ok [0-9]* \(.*\)/\1/p' "$out" | tr '\n' ' ')
-		echo "$name attempt $i: exit $rc, passed ${pass:-?}, failed ${fail:-?}${failed:+ ($failed)}"
+		echo "$name attempt $i: exit $rc, passed ${pass:-?}, failed ${fail:-?}${failed:+ ($failed)}, ${t1}s"
 		if [ "$rc" -eq 0 ] && [ "${pass:-0}" -eq 64 ] && [ "${fail:-1}" -eq 0 ]; then
 			echo "ok: $name 64/64 on attempt $i"
 			return 0
