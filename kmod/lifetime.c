@@ -309,6 +309,9 @@ static void mp_hook_register(void)
 	for (i = 0; i < ARRAY_SIZE(mp_hooks); i++) {
 		if (!register_kprobe(&mp_hooks[i])) {
 			mp_hook = &mp_hooks[i];
+			pr_info("items follow their file's lifetime (kprobe on %s%s)\n",
+				mp_hook->symbol_name,
+				kprobe_ftrace(mp_hook) ? ", ftrace-based" : "");
 			return;
 		}
 	}
