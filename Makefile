@@ -20,6 +20,7 @@ help:
 	@echo 'make            build the module, library, shim, tools and tests'
 	@echo 'make demo       boot the guest and show minipoll at work'
 	@echo 'make check      run the test suite in the guest (ends "N passed, N failed")'
+	@echo 'make check-debug  the suite on a KASAN/lockdep/kmemleak kernel (built once)'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, -Werror on user code'
 	@echo 'make deps       install missing Debian packages'
 	@echo 'make clean      remove build/'
@@ -56,10 +57,13 @@ demo: deps all
 check: deps all
 	@$(TOP)/scripts/check
 
+check-debug: deps all
+	@$(TOP)/scripts/check --debug
+
 lint: source
 	@$(TOP)/scripts/lint
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all help deps source module user tests demo check lint clean
+.PHONY: all help deps source module user tests demo check check-debug lint clean
