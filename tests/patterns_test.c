@@ -208,7 +208,7 @@ static void *sub_loop(void *arg)
 
 	s->tid = mp_gettid();
 	while (running) {
-		n = s->I->wait(s->ep, evs, 16, 20000);
+		n = s->I->wait(s->ep, evs, 16, -1);
 		if (n <= 0)
 			break;
 		for (i = 0; i < n; i++) {
@@ -337,7 +337,7 @@ static void *worker_loop(void *arg)
 
 	w->tid = mp_gettid();
 	for (;;) {
-		n = w->I->wait(w->ep, ev, 4, 20000);
+		n = w->I->wait(w->ep, ev, 4, -1);
 		if (n <= 0)
 			return NULL;
 		w->wakeups++;

@@ -24,8 +24,12 @@ struct waiter {
 	int err;
 	struct epoll_event ev[4];
 	volatile pid_t tid;
+	volatile int done;
 	pthread_t th;
 };
+
+/* Waiters that should stay asleep are ended by this eventfd's data, not by a timeout. */
+#define STOP_DATA 0x5709
 
 static void *waiter_fn(void *arg)
 {
@@ -34,6 +38,7 @@ static void *waiter_fn(void *arg)
 	w->tid = mp_gettid();
 	w->ret = w->I->wait(w->ep, w->ev, w->maxevents, w->timeout);
 	w->err = w->ret < 0 ? errno : 0;
+	w->done = 1;
 	return NULL;
 }
 
@@ -52,6 +57,27 @@ static void start_waiters(struct waiter *w, int n, const struct mp_impl *I, cons
 			mp_msleep(2);
 		mp_wait_blocked(w[i].tid);
 	}
+}
+
+/*
+ * Wait until `expect` waiters have returned (then a little longer, in case
+ * more would), count them, and wake the rest through the stop eventfd.
+ */
+static int stop_rest(struct waiter *w, int n, int expect, int stop)
+{
+	long deadline = mp_now_ms() + 10000;
+	int i, returned;
+
+	do {
+		mp_msleep(10);
+		for (i = 0, returned = 0; i < n; i++)
+			returned += w[i].done;
+	} while (returned < expect && mp_now_ms() < deadline);
+	mp_msleep(mp_settle_ms());
+	for (i = 0, returned = 0; i < n; i++)
+		returned += w[i].done;
+	mp_efd_write(stop, 1);
+	return returned;
 }
 
 static int join_waiters(struct waiter *w, int n)
@@ -93,7 +119,9 @@ static void record_waiters(struct mp_tr *t, struct waiter *w, int n)
 
 		for (j = i; j < n && key[j] == key[i]; j++)
 			;
-		if (ret > 0)
+		if (ret > 0 && ((key[i] >> 32) & 0xffff) == STOP_DATA)
+			tr_printf(t, "    %d waiter(s): woken by stop\n", j - i);
+		else if (ret > 0)
 			tr_printf(t, "    %d waiter(s): %d event(s), first %s data=%#llx\n", j - i, ret,
 				  mp_evstr((uint32_t)key[i], buf, sizeof(buf)),
 				  (unsigned long long)((key[i] >> 32) & 0xffff));
@@ -124,7 +152,7 @@ MP_SCENARIO(thread, two_lt_waiters_both_wake)
 	REQUIRE(ep >= 0 && efd >= 0);
 	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, 0xe)));
 	eps[0] = eps[1] = ep;
-	start_waiters(w, 2, I, eps, 5000, 1);
+	start_waiters(w, 2, I, eps, 20000, 1);
 	REQUIRE(mp_efd_write(efd, 1) == 0);
 	NOTE("woke: %d", join_waiters(w, 2));
 	record_waiters(t, w, 2);
@@ -149,7 +177,7 @@ MP_SCENARIO(thread, three_lt_waiters_chain)
 	REQUIRE(ep >= 0 && efd >= 0);
 	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, 0xe)));
 	eps[0] = eps[1] = eps[2] = ep;
-	start_waiters(w, 3, I, eps, 5000, 1);
+	start_waiters(w, 3, I, eps, 20000, 1);
 	REQUIRE(mp_efd_write(efd, 1) == 0);
 	NOTE("woke: %d", join_waiters(w, 3));
 	record_waiters(t, w, 3);
@@ -159,25 +187,30 @@ MP_SCENARIO(thread, three_lt_waiters_chain)
 
 /*
  *   t0     t1
- *    \     /        both wait (timeout 2 s) on ep
+ *    \     /        both wait on ep
  *      ep
- *      | (ET)
- *     efd           one write: one edge, one waiter
+ *     |   \ (ET)
+ *   stop   efd      one write to efd: one edge, one waiter; the other one
+ *                   is then woken through `stop`
  */
 MP_SCENARIO(thread, two_et_waiters_one_wakes)
 {
 	struct waiter w[2];
-	int ep, efd, eps[2];
+	int ep, efd, stop, eps[2];
 
 	ep = I->create1(0);
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(ep >= 0 && efd >= 0);
+	stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	REQUIRE(ep >= 0 && efd >= 0 && stop >= 0);
 	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN | EPOLLET, 0xe)));
+	R(I->ctl(ep, EPOLL_CTL_ADD, stop, EV(EPOLLIN, STOP_DATA)));
 	eps[0] = eps[1] = ep;
-	start_waiters(w, 2, I, eps, 2000, 4);
+	start_waiters(w, 2, I, eps, 20000, 1);
 	REQUIRE(mp_efd_write(efd, 1) == 0);
-	NOTE("woke: %d", join_waiters(w, 2));
+	NOTE("woke by the write: %d", stop_rest(w, 2, 1, stop));
+	join_waiters(w, 2);
 	record_waiters(t, w, 2);
+	close(stop);
 	close(efd);
 	close(ep);
 }
@@ -187,7 +220,8 @@ MP_SCENARIO(thread, two_et_waiters_one_wakes)
  *    |    |        |
  *   ep0  ep1 ...  ep7       each watches efd with EPOLLEXCLUSIVE (or not)
  *     \   |       /
- *         efd               one write
+ *         efd               one write (and a plain `stop` eventfd in each
+ *                           instance, to end the waiters that stay asleep)
  *
  * Exclusive: the wakeup stops at the first instance with a waiter, one
  * thread wakes. Non-exclusive: all eight.
@@ -195,24 +229,29 @@ MP_SCENARIO(thread, two_et_waiters_one_wakes)
 static void herd(struct mp_tr *t, const struct mp_impl *I, bool exclusive)
 {
 	struct waiter w[8];
-	int ep[8], efd, i;
+	int ep[8], efd, stop, i;
 
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(efd >= 0);
+	stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	REQUIRE(efd >= 0 && stop >= 0);
 	for (i = 0; i < 8; i++) {
 		ep[i] = I->create1(0);
 		REQUIRE(ep[i] >= 0);
 		R(I->ctl(ep[i], EPOLL_CTL_ADD, efd,
 			 EV(EPOLLIN | (exclusive ? EPOLLEXCLUSIVE : 0), 0xe0 + i)));
+		R(I->ctl(ep[i], EPOLL_CTL_ADD, stop, EV(EPOLLIN, STOP_DATA)));
 	}
-	start_waiters(w, 8, I, ep, 3000, 4);
+	start_waiters(w, 8, I, ep, 20000, 1);
 	REQUIRE(mp_efd_write(efd, 1) == 0);
-	NOTE("woke: %d of 8", join_waiters(w, 8));
-	for (i = 0; i < 8; i++)
-		w[i].ev[0].data.u64 = 0xe0;	/* which one is not deterministic */
+	NOTE("woke by the write: %d of 8", stop_rest(w, 8, exclusive ? 1 : 8, stop));
+	join_waiters(w, 8);
+	for (i = 0; i < 8; i++)		/* which instance woke is not deterministic */
+		if (w[i].ret > 0 && w[i].ev[0].data.u64 != STOP_DATA)
+			w[i].ev[0].data.u64 = 0xe0;
 	record_waiters(t, w, 8);
 	for (i = 0; i < 8; i++)
 		close(ep[i]);
+	close(stop);
 	close(efd);
 }
 
@@ -235,16 +274,18 @@ MP_SCENARIO(thread, nonexclusive_herd_of_8)
 MP_SCENARIO(thread, exclusive_herd_one_per_write)
 {
 	struct waiter w[8];
-	int ep[8], efd, i, k, woke;
+	int ep[8], efd, stop, i, k, woke;
 
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(efd >= 0);
+	stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	REQUIRE(efd >= 0 && stop >= 0);
 	for (i = 0; i < 8; i++) {
 		ep[i] = I->create1(0);
 		REQUIRE(ep[i] >= 0);
 		R(I->ctl(ep[i], EPOLL_CTL_ADD, efd, EV(EPOLLIN | EPOLLEXCLUSIVE, i)));
+		R(I->ctl(ep[i], EPOLL_CTL_ADD, stop, EV(EPOLLIN, STOP_DATA)));
 	}
-	start_waiters(w, 8, I, ep, 6000, 4);
+	start_waiters(w, 8, I, ep, 20000, 1);
 	for (k = 1; k <= 3; k++) {
 		long deadline = mp_now_ms() + 5000;
 
@@ -259,9 +300,14 @@ MP_SCENARIO(thread, exclusive_herd_one_per_write)
 			woke += w[i].ret > 0;
 		NOTE("after write %d: %d woken", k, woke);
 	}
-	NOTE("in the end: %d of 8", join_waiters(w, 8));
+	mp_efd_write(stop, 1);
+	join_waiters(w, 8);
+	for (i = 0, woke = 0; i < 8; i++)
+		woke += w[i].ret > 0 && w[i].ev[0].data.u64 == STOP_DATA;
+	NOTE("in the end: %d of 8 woken by stop", woke);
 	for (i = 0; i < 8; i++)
 		close(ep[i]);
+	close(stop);
 	close(efd);
 }
 
@@ -421,7 +467,7 @@ MP_SCENARIO(thread, ctl_while_waiting)
 	ep = I->create1(0);
 	REQUIRE(ep >= 0 && mp_pipe(p) == 0 && mp_pipe(q) == 0);
 	eps[0] = ep;
-	start_waiters(w, 1, I, eps, 5000, 4);
+	start_waiters(w, 1, I, eps, 20000, 4);
 	R(I->ctl(ep, EPOLL_CTL_ADD, p[1], EV(EPOLLOUT, 0xa)));
 	join_waiters(w, 1);
 	record_waiters(t, w, 1);
@@ -462,7 +508,7 @@ MP_SCENARIO(thread, four_waiters_four_edges)
 		R(I->ctl(ep, EPOLL_CTL_ADD, efd[i], EV(EPOLLIN | EPOLLET, 0xe0 + i)));
 		eps[i] = ep;
 	}
-	start_waiters(w, 4, I, eps, 5000, 1);
+	start_waiters(w, 4, I, eps, 20000, 1);
 	for (i = 0; i < 4; i++) {
 		REQUIRE(mp_efd_write(efd[i], 1) == 0);
 		mp_msleep(50);
