@@ -883,6 +883,41 @@ int mp_tmpdir(char *buf, size_t len)
 	return -1;
 }
 
+short mp_await(int fd, short mask, int ms)
+{
+	long deadline = mp_now_ms() + ms;
+	struct pollfd pfd = { .fd = fd, .events = mask };
+
+	for (;;) {
+		long left = deadline - mp_now_ms();
+
+		pfd.revents = 0;
+		if (poll(&pfd, 1, left > 0 ? (int)(left < 20 ? left : 20) : 0) > 0 &&
+		    (pfd.revents & mask))
+			return pfd.revents;
+		if (left <= 0)
+			return pfd.revents;
+	}
+}
+
+int mp_await_backlog(int listener, int n, int ms)
+{
+	long deadline = mp_now_ms() + ms;
+	struct tcp_info ti;
+	socklen_t len;
+
+	for (;;) {
+		len = sizeof(ti);
+		/* for a listener, tcpi_unacked is the accept queue's length */
+		if (!getsockopt(listener, IPPROTO_TCP, TCP_INFO, &ti, &len) &&
+		    (int)ti.tcpi_unacked >= n)
+			return 0;
+		if (mp_now_ms() > deadline)
+			return -1;
+		mp_msleep(5);
+	}
+}
+
 int mp_raise_nofile(int want)
 {
 	struct rlimit rl;

@@ -337,6 +337,15 @@ int mp_put(int fd, const char *s);	/* write(fd, s, strlen(s)) */
 uint64_t mp_efd_read(int fd);		/* eventfd read, 0 on EAGAIN */
 int mp_efd_write(int fd, uint64_t v);
 int mp_tmpdir(char *buf, size_t len);	/* a fresh writable directory */
+/*
+ * Loopback traffic is not always delivered by the time send() returns (a
+ * busy machine defers softirq work to ksoftirqd): before recording what a
+ * packet changed, wait for it with plain poll() on the receiving socket.
+ * mp_await: until revents has a bit of mask (ERR/HUP count only if asked);
+ * mp_await_backlog: until a TCP listener has n connections to accept.
+ */
+short mp_await(int fd, short mask, int ms);
+int mp_await_backlog(int listener, int n, int ms);
 int mp_next_fd(void);			/* the lowest free fd number */
 int mp_raise_nofile(int want);		/* RLIMIT_NOFILE soft limit to >= want */
 

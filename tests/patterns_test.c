@@ -85,6 +85,7 @@ MP_SCENARIO(patterns, go_netpoller_connections)
 		cli[i] = mp_tcp_connect(port);
 		REQUIRE(cli[i] >= 0);
 	}
+	REQUIRE(mp_await_backlog(lis, 3, 5000) == 0);
 	go_netpoll(t, I, ep, brk, 1000, "1000");
 	/* the accepting goroutine: accept until EAGAIN, register each conn */
 	while (n < 3 && (srv[n] = accept4(lis, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
@@ -101,6 +102,7 @@ MP_SCENARIO(patterns, go_netpoller_connections)
 
 		snprintf(msg, sizeof(msg), "GET /%d", c);
 		REQUIRE(mp_put(cli[c], msg) == (int)strlen(msg));
+		mp_await(srv[c], POLLIN, 5000);
 	}
 	go_netpoll(t, I, ep, brk, 0, "0");
 	for (i = 0; i < 3; i++) {
@@ -110,12 +112,15 @@ MP_SCENARIO(patterns, go_netpoller_connections)
 	}
 	/* a partial read leaves data but gives no new edge */
 	REQUIRE(mp_put(cli[0], "more") == 4);
+	mp_await(srv[0], POLLIN, 5000);
 	go_netpoll(t, I, ep, brk, 0, "0");
 	R(read(srv[0], msg, 2));
 	go_netpoll(t, I, ep, brk, 0, "0");
 	go_read(t, srv[0], "conn0");
 	/* client 1 hangs up: 'r' with RDHUP, read gives EOF, the fd is closed without DEL */
+	mp_await(cli[1], POLLIN, 5000);		/* its reply is there, unread */
 	close(cli[1]);
+	mp_await(srv[1], POLLRDHUP | POLLERR | POLLHUP, 5000);
 	go_netpoll(t, I, ep, brk, 0, "0");
 	go_read(t, srv[1], "conn1");
 	close(srv[1]);

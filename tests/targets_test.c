@@ -224,16 +224,20 @@ MP_SCENARIO(targets, tcp_connection)
 	R(I->ctl(ep, EPOLL_CTL_ADD, s, EV(EPOLLIN | EPOLLRDHUP | EPOLLPRI, 0x5)));
 	W(evs, I->wait(ep, evs, 4, 0));
 	REQUIRE(mp_put(c, "request") == 7);
+	mp_await(s, POLLIN, 5000);
 	W(evs, I->wait(ep, evs, 4, 0));
 	mp_drain(s);
 	REQUIRE(mp_put(s, "reply") == 5);
 	R(shutdown(s, SHUT_WR));
+	mp_await(c, POLLRDHUP, 5000);
 	W(evs, I->wait(ep, evs, 4, 0));
 	mp_drain(c);
 	W(evs, I->wait(ep, evs, 4, 0));
 	/* unread data at close: the peer gets a reset */
 	REQUIRE(mp_put(c, "unread") == 6);
+	mp_await(s, POLLIN, 5000);
 	close(s);
+	mp_await(c, POLLERR, 5000);
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(write(c, "x", 1));
 	W(evs, I->wait(ep, evs, 4, 0));
@@ -258,11 +262,13 @@ MP_SCENARIO(targets, tcp_urgent_pri)
 		SKIP_SCENARIO("no TCP on 127.0.0.1: %s", mp_errname(errno));
 	R(I->ctl(ep, EPOLL_CTL_ADD, s, EV(EPOLLIN | EPOLLPRI | EPOLLRDBAND, 0x5)));
 	R(send(c, "u", 1, MSG_OOB));
+	mp_await(s, POLLPRI, 5000);
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(recv(s, &b, 1, MSG_OOB));
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(I->ctl(ep, EPOLL_CTL_MOD, s, EV(EPOLLPRI, 0x51)));
 	R(send(c, "ab", 2, MSG_OOB));
+	mp_await(s, POLLPRI, 5000);
 	W(evs, I->wait(ep, evs, 4, 0));
 	close(c);
 	close(s);
@@ -334,9 +340,12 @@ MP_SCENARIO(targets, udp_sockets)
 	R(I->ctl(ep, EPOLL_CTL_ADD, b, EV(EPOLLIN | EPOLLET, 0xb)));
 	W(evs, I->wait(ep, evs, 4, 0));
 	REQUIRE(mp_put(a, "one") == 3);
-	REQUIRE(mp_put(a, "two") == 3);
+	mp_await(b, POLLIN, 5000);
+	W(evs, I->wait(ep, evs, 4, 0));
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(recv(b, (char[8]){ 0 }, 8, 0));
+	REQUIRE(mp_put(a, "two") == 3);
+	mp_await(b, POLLIN, 5000);
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(recv(b, (char[8]){ 0 }, 8, 0));
 	R(recv(b, (char[8]){ 0 }, 8, 0));
@@ -344,7 +353,8 @@ MP_SCENARIO(targets, udp_sockets)
 	/* b goes away: a's next datagram draws an ICMP port unreachable */
 	close(b);
 	REQUIRE(mp_put(a, "lost") == 4);
-	W(evs, I->wait(ep, evs, 4, 1000));
+	mp_await(a, POLLERR, 5000);
+	W(evs, I->wait(ep, evs, 4, 0));
 	R(getsockopt(a, SOL_SOCKET, SO_ERROR, &err, &len));
 	NOTE("SO_ERROR %s", mp_errname(err));
 	W(evs, I->wait(ep, evs, 4, 0));
