@@ -319,8 +319,15 @@ static void mp_hook_register(void)
 
 static void mp_hook_unregister(void)
 {
-	if (mp_hook)
-		unregister_kprobe(mp_hook);
+	if (!mp_hook)
+		return;
+	unregister_kprobe(mp_hook);
+	/*
+	 * A hit is missed only if __fput() ran inside another kprobe's
+	 * handler on the same CPU; an item could then have outlived its file.
+	 */
+	if (mp_hook->nmissed)
+		pr_err("the file release hook missed %lu calls\n", mp_hook->nmissed);
 	mp_hook = NULL;
 }
 #else

@@ -176,6 +176,13 @@ struct mp_instance {
 	struct rcu_head rcu;
 };
 
+/* Wrapper handed to vfs_poll() when an item registers its wait entries. */
+struct mp_pqueue {
+	poll_table pt;
+	/* The item being registered; NULL once an allocation failed. */
+	struct mp_item *mpi;
+};
+
 /* main.c */
 extern const struct file_operations mp_fops;
 
@@ -222,13 +229,6 @@ void mp_unregister_pollwait(struct mp_item *mpi);
 void mp_queue_if_ready(struct mp_instance *mp, struct mp_item *mpi);
 __poll_t mp_item_poll(struct mp_item *mpi, poll_table *pt, int depth);
 __poll_t mp_poll(struct file *file, poll_table *wait);
-
-/* Wrapper handed to vfs_poll() when an item registers its wait entries. */
-struct mp_pqueue {
-	poll_table pt;
-	/* The item being registered; NULL once an allocation failed. */
-	struct mp_item *mpi;
-};
 
 /* ctl.c */
 long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp);

@@ -314,7 +314,11 @@ __poll_t mp_item_poll(struct mp_item *mpi, poll_table *pt, int depth)
 		res = __mp_poll(file->private_data, file, pt, depth);
 	else
 		res = vfs_poll(file, pt);
-	/* Never the last reference while the item is alive, or deferred. */
+	/*
+	 * Should the file have been closed meanwhile, this is its last
+	 * reference; fput() then defers the release to task work, outside
+	 * our locks.
+	 */
 	fput(file);
 	return res & mpi->event.events;
 }
