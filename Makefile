@@ -14,6 +14,15 @@ KSFT_DIR := $(SRC)/tools/testing/selftests
 VMRUN := $(TOP)/scripts/vm-run
 VMRUN_FLAGS ?=
 
+# The package version, kept in one place (the library, dkms.conf, man pages).
+VERSION := $(shell cat $(CURDIR)/VERSION)
+
+# Installation directories (user/Makefile has LIBDIR, INCLUDEDIR, BINDIR;
+# command-line values reach it). The module is not part of `install`.
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+DKMS_SRC ?= /usr/src/minipoll-$(VERSION)
+
 all: module user tests
 
 help:
@@ -23,6 +32,12 @@ help:
 	@echo 'make check-debug  the suite on a KASAN/lockdep/kmemleak kernel (built once)'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, -Werror on user code'
 	@echo 'make deps       install missing Debian packages'
+	@echo 'make install    library, headers, libminipoll.pc, tools, man pages'
+	@echo '                (PREFIX=/usr/local, DESTDIR, LIBDIR, INCLUDEDIR, BINDIR, MANDIR)'
+	@echo 'make modules_install  minipoll.ko to /lib/modules/$$KVER/extra, depmod'
+	@echo 'make dkms-install     sources to $(DKMS_SRC), dkms add/build/install'
+	@echo 'make install-all      install, modules_install and dkms-install'
+	@echo 'make man-lint   groff -man -ww -z on every man page (part of make lint)'
 	@echo 'make clean      remove build/'
 	@echo 'KVER=, KDIR=    build against another kernel (see README)'
 
@@ -66,4 +81,75 @@ lint: source
 clean:
 	rm -rf $(BUILD)
 
+# ---- Installing (Documentation/install.md) ----
+
+# The man pages as installed: build/man/manN/, @VERSION@ filled in.
+MAN_PAGES := $(wildcard $(TOP)/man/*.[1-8])
+MAN_STAGE := $(BUILD)/man
+man:
+	@rm -rf $(MAN_STAGE)
+	@for p in $(MAN_PAGES); do \
+		d=$(MAN_STAGE)/man$${p##*.}; mkdir -p $$d; \
+		sed 's/@VERSION@/$(VERSION)/g' $$p > $$d/$${p##*/}; \
+	done
+
+man-lint: man
+	@$(TOP)/scripts/man-lint $(MAN_STAGE)
+
+install-man: man
+	@for d in $(MAN_STAGE)/man*; do \
+		echo "install $$d/* $(DESTDIR)$(MANDIR)/$${d##*/}"; \
+		install -d $(DESTDIR)$(MANDIR)/$${d##*/} && \
+		install -m 0644 $$d/* $(DESTDIR)$(MANDIR)/$${d##*/}/ || exit 1; \
+	done
+
+install: user install-man
+	$(MAKE) -C user BUILD=$(BUILD) PREFIX=$(PREFIX) install
+
+uninstall:
+	$(MAKE) -C user BUILD=$(BUILD) PREFIX=$(PREFIX) uninstall
+	@for p in $(notdir $(MAN_PAGES)); do \
+		rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$$p; \
+	done
+
+# The module, for KVER: /lib/modules/$(KVER)/extra/minipoll.ko, then depmod
+# (Kbuild skips it with Debian's headers). INSTALL_MOD_PATH works as Kbuild's.
+modules_install: module
+	$(MAKE) -C kmod KVER=$(KVER) KDIR=$(KDIR) BUILD_DIR=$(BUILD)/kmod modules_install
+
+# DKMS: the module's sources and dkms.conf in $(DESTDIR)$(DKMS_SRC); then,
+# on the real system, dkms builds and installs it for KVER (an older
+# registration of this version is removed first, so this can be rerun).
+# Later Debian kernels of the series get it from dkms's autoinstall.
+DKMS_FILES := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild kmod/Makefile \
+	kmod/include/uapi/linux/minipoll.h VERSION
+dkms-source:
+	@rm -rf $(DESTDIR)$(DKMS_SRC)
+	@for f in $(DKMS_FILES); do \
+		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f || exit 1; \
+	done
+	sed 's/@VERSION@/$(VERSION)/g' dkms.conf.in > $(DESTDIR)$(DKMS_SRC)/dkms.conf
+	@echo "dkms sources in $(DESTDIR)$(DKMS_SRC)"
+
+dkms-install: dkms-source
+ifeq ($(DESTDIR),)
+	@if [ -n "$$(dkms status minipoll/$(VERSION))" ]; then \
+		echo "dkms remove minipoll/$(VERSION) --all"; \
+		dkms remove minipoll/$(VERSION) --all; \
+	fi
+	dkms add minipoll/$(VERSION)
+	dkms build minipoll/$(VERSION) -k $(KVER)
+	dkms install minipoll/$(VERSION) -k $(KVER)
+else
+	@echo "DESTDIR set: sources staged, dkms not run"
+endif
+
+dkms-uninstall:
+	dkms remove minipoll/$(VERSION) --all
+	rm -rf $(DESTDIR)$(DKMS_SRC)
+
+install-all: install modules_install dkms-install
+
 .PHONY: all help deps source module user tests demo check check-debug lint clean
+.PHONY: man man-lint install-man install uninstall modules_install
+.PHONY: dkms-source dkms-install dkms-uninstall install-all
