@@ -75,6 +75,8 @@ echo "minipoll-vm: start" > /dev/kmsg
 rc=0
 if [ -f "$run/module" ]; then
 	ko=$(cat "$run/module")
+	# Tests that unload and reload the module reload this one.
+	export MINIPOLL_KO="$ko"
 	mkdir -p "/lib/modules/$kver/extra"
 	cp "$ko" "/lib/modules/$kver/extra/minipoll.ko"
 	# vm-run ran depmod on the host (over 9p it takes half a minute).
