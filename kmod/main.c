@@ -19,8 +19,13 @@ static int mp_open(struct inode *inode, struct file *file)
 	mp = mp_instance_alloc(file);
 	if (!mp)
 		return -ENOMEM;
-	/* An epoll fd reports O_RDWR alone in F_GETFL: drop open()'s O_LARGEFILE. */
+	/*
+	 * Look like an epoll fd, whose anon-inode file has neither: F_GETFL
+	 * shows O_RDWR alone (open() added O_LARGEFILE), and pread()/pwrite()
+	 * fail with ESPIPE before the missing read/write methods give EINVAL.
+	 */
 	file->f_flags &= ~O_LARGEFILE;
+	file->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
 	file->private_data = mp;
 	return 0;
 }
