@@ -22,6 +22,10 @@ VERSION := $(shell cat $(CURDIR)/VERSION)
 PREFIX ?= /usr/local
 MANDIR ?= $(PREFIX)/share/man
 DKMS_SRC ?= /usr/src/minipoll-$(VERSION)
+# A relative DESTDIR means relative to here, also for make -C user.
+ifneq ($(DESTDIR),)
+override DESTDIR := $(abspath $(DESTDIR))
+endif
 
 all: module user tests
 
@@ -37,6 +41,7 @@ help:
 	@echo 'make modules_install  minipoll.ko to /lib/modules/$$KVER/extra, depmod'
 	@echo 'make dkms-install     sources to $(DKMS_SRC), dkms add/build/install'
 	@echo 'make install-all      install, modules_install and dkms-install'
+	@echo 'make install-check    all of it in the guest, with a program built by pkg-config'
 	@echo 'make man-lint   groff -man -ww -z on every man page (part of make lint)'
 	@echo 'make clean      remove build/'
 	@echo 'KVER=, KDIR=    build against another kernel (see README)'
@@ -86,28 +91,32 @@ clean:
 # The man pages as installed: build/man/manN/, @VERSION@ filled in.
 MAN_PAGES := $(wildcard $(TOP)/man/*.[1-8])
 MAN_STAGE := $(BUILD)/man
-man:
-	@rm -rf $(MAN_STAGE)
-	@for p in $(MAN_PAGES); do \
-		d=$(MAN_STAGE)/man$${p##*.}; mkdir -p $$d; \
-		sed 's/@VERSION@/$(VERSION)/g' $$p > $$d/$${p##*/}; \
-	done
+man_staged = $(MAN_STAGE)/man$(subst .,,$(suffix $(1)))/$(notdir $(1))
+MAN_STAGED := $(foreach p,$(MAN_PAGES),$(call man_staged,$(p)))
+define MAN_RULE
+$(call man_staged,$(1)): $(1) $(TOP)/VERSION
+	@mkdir -p $$(@D)
+	@sed 's/@VERSION@/$(VERSION)/g' $$< > $$@.tmp && mv $$@.tmp $$@
+endef
+$(foreach p,$(MAN_PAGES),$(eval $(call MAN_RULE,$(p))))
+
+man: $(MAN_STAGED)
 
 man-lint: man
 	@$(TOP)/scripts/man-lint $(MAN_STAGE)
 
 install-man: man
-	@for d in $(MAN_STAGE)/man*; do \
-		echo "install $$d/* $(DESTDIR)$(MANDIR)/$${d##*/}"; \
-		install -d $(DESTDIR)$(MANDIR)/$${d##*/} && \
-		install -m 0644 $$d/* $(DESTDIR)$(MANDIR)/$${d##*/}/ || exit 1; \
+	@for p in $(MAN_STAGED); do \
+		d=$(DESTDIR)$(MANDIR)/$$(basename $$(dirname $$p)); \
+		install -d $$d && install -m 0644 $$p $$d/ || exit 1; \
 	done
+	@echo "man pages installed in $(DESTDIR)$(MANDIR)"
 
 install: user install-man
-	$(MAKE) -C user BUILD=$(BUILD) PREFIX=$(PREFIX) install
+	$(MAKE) -C user BUILD=$(BUILD) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) install
 
 uninstall:
-	$(MAKE) -C user BUILD=$(BUILD) PREFIX=$(PREFIX) uninstall
+	$(MAKE) -C user BUILD=$(BUILD) PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) uninstall
 	@for p in $(notdir $(MAN_PAGES)); do \
 		rm -f $(DESTDIR)$(MANDIR)/man$${p##*.}/$$p; \
 	done
@@ -150,6 +159,11 @@ dkms-uninstall:
 
 install-all: install modules_install dkms-install
 
+# In the guest: make install, a program built with pkg-config on it, dkms,
+# modprobe of the dkms module, the man pages (scripts/install-check).
+install-check: all
+	@$(TOP)/scripts/install-check
+
 .PHONY: all help deps source module user tests demo check check-debug lint clean
 .PHONY: man man-lint install-man install uninstall modules_install
-.PHONY: dkms-source dkms-install dkms-uninstall install-all
+.PHONY: dkms-source dkms-install dkms-uninstall install-all install-check
