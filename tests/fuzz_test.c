@@ -508,7 +508,7 @@ static uint32_t gen_events(void)
 		e |= EPOLLET;
 	if (chance(15))
 		e |= EPOLLONESHOT;
-	if (chance(10))
+	if (chance(6))
 		e |= EPOLLEXCLUSIVE;
 	if (chance(5))
 		e |= EPOLLWAKEUP;
@@ -537,11 +537,14 @@ static void gen_ctl(struct gen *g, struct op *o, int k)
 		o->ref[1] = o->ref[0];		/* the instance itself */
 	} else {
 		o->ref[1] = gen_ref(g, chance(20) ? G_INST : -1, 8);
+		if (o->ref[1].h >= 0 && o->ref[1].h == o->ref[0].h)
+			o->ref[1] = gen_ref(g, -1, 8);
 	}
 	o->events = gen_events();
 	o->val = chance(10) ? rnd64() : (uint64_t)k;
 	o->via = chance(96) ? E_OK : chance(50) ? E_NULL : E_KERNEL;
-	if (o->arg == EPOLL_CTL_ADD && o->ref[0].h >= 0 && o->ref[1].h >= 0) {
+	if (o->arg == EPOLL_CTL_ADD && o->ref[0].h >= 0 && o->ref[1].h >= 0 &&
+	    o->ref[0].h != o->ref[1].h) {
 		g->added = realloc(g->added, (g->nadded + 1) * sizeof(*g->added));
 		g->added[g->nadded][0] = o->ref[0].h;
 		g->added[g->nadded][1] = o->ref[1].h;
@@ -1896,6 +1899,36 @@ static struct op *minimize(const struct mp_impl *impl, const struct op *ops, int
 			chunks = chunks * 2 > len ? len : chunks * 2;
 		}
 	}
+	/* Then fold dups into their source where the difference stays. */
+	for (int i = len - 1; i >= 0 && mp_now_ms() < deadline; i--) {
+		struct outcome out;
+		struct ref src;
+		int d, m = 0, j, x;
+
+		if (cur[i].kind != OP_DUP || cur[i].def[0] < 0)
+			continue;
+		d = cur[i].def[0];
+		src = cur[i].ref[0];
+		for (j = 0; j < len; j++) {
+			if (j == i)
+				continue;
+			trial[m] = cur[j];
+			for (x = 0; x < 2; x++)
+				if (trial[m].ref[x].h == d)
+					trial[m].ref[x] = src;
+			m++;
+		}
+		m = drop_orphans(trial, m);
+		run_both(impl, trial, m, &out);
+		runs++;
+		if (out.differ && !out.setup_failed) {
+			memcpy(cur, trial, m * sizeof(*cur));
+			len = m;
+			i = len;
+			printf("# minimize: %d ops (a dup folded)\n", len);
+		}
+		outcome_free(&out);
+	}
 	free(trial);
 	*n_out = len;
 	*runs_out = runs;
@@ -2256,7 +2289,7 @@ static int fuzz_main(int argc, char **argv)
 		}
 		outcome_free(&out);
 		free(ops);
-		if (nseeds % 10 == 0)
+		if (nseeds % 100 == 0)
 			printf("# %llu seeds, %.0f s\n", (unsigned long long)nseeds,
 			       (mp_now_ms() - t0) / 1000.0);
 		seed++;
