@@ -129,15 +129,17 @@ modules_install: module
 # DKMS: the module's sources and dkms.conf in $(DESTDIR)$(DKMS_SRC); then,
 # on the real system, dkms builds and installs it for KVER (an older
 # registration of this version is removed first, so this can be rerun).
-# Later Debian kernels of the series get it from dkms's autoinstall.
-DKMS_FILES := $(wildcard kmod/*.c kmod/*.h) kmod/Kbuild kmod/Makefile \
-	kmod/include/uapi/linux/minipoll.h VERSION
+# Later Debian kernels of the series get it from dkms's autoinstall. DKMS
+# will not install over an identical module elsewhere in the tree, so the
+# copy modules_install put in extra/ goes: DKMS's replaces it.
+DKMS_FILES := $(patsubst $(TOP)/%,%,$(wildcard $(TOP)/kmod/*.c $(TOP)/kmod/*.h)) \
+	kmod/Kbuild kmod/Makefile kmod/include/uapi/linux/minipoll.h VERSION
 dkms-source:
 	@rm -rf $(DESTDIR)$(DKMS_SRC)
 	@for f in $(DKMS_FILES); do \
-		install -D -m 0644 $$f $(DESTDIR)$(DKMS_SRC)/$$f || exit 1; \
+		install -D -m 0644 $(TOP)/$$f $(DESTDIR)$(DKMS_SRC)/$$f || exit 1; \
 	done
-	sed 's/@VERSION@/$(VERSION)/g' dkms.conf.in > $(DESTDIR)$(DKMS_SRC)/dkms.conf
+	sed 's/@VERSION@/$(VERSION)/g' $(TOP)/dkms.conf.in > $(DESTDIR)$(DKMS_SRC)/dkms.conf
 	@echo "dkms sources in $(DESTDIR)$(DKMS_SRC)"
 
 dkms-install: dkms-source
@@ -145,6 +147,10 @@ ifeq ($(DESTDIR),)
 	@if [ -n "$$(dkms status minipoll/$(VERSION))" ]; then \
 		echo "dkms remove minipoll/$(VERSION) --all"; \
 		dkms remove minipoll/$(VERSION) --all; \
+	fi
+	@if [ -e /lib/modules/$(KVER)/extra/minipoll.ko ]; then \
+		echo "rm /lib/modules/$(KVER)/extra/minipoll.ko (modules_install's; DKMS's replaces it)"; \
+		rm -f /lib/modules/$(KVER)/extra/minipoll.ko; \
 	fi
 	dkms add minipoll/$(VERSION)
 	dkms build minipoll/$(VERSION) -k $(KVER)
