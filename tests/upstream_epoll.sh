@@ -12,8 +12,8 @@
 #   attempts each needed is reported, with the tests that failed on the way.
 #
 # Both get a first attempt, then failed ones are retried in turn. The
-# kselftest runner gives this script `timeout` seconds (settings: 300), so a
-# retry is started only if it fits in $UPSTREAM_BUDGET seconds (default 280)
+# kselftest runner gives this script `timeout` seconds (settings: 600), so a
+# retry is started only if it fits in $UPSTREAM_BUDGET seconds (default 580)
 # at the pace of the attempts so far. On an idle machine one attempt takes
 # about 45 s in the guest; a heavily loaded host makes epoll59/epoll60 fail
 # even on the real epoll.
@@ -25,7 +25,7 @@
 ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
 attempts=3
-budget=${UPSTREAM_BUDGET:-280}
+budget=${UPSTREAM_BUDGET:-580}
 start=$(date +%s)
 longest=0
 
