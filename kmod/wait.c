@@ -175,7 +175,6 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 	 * without mp->lock; see "The ready list and event transfers" in core.c.
 	 */
 	list_for_each_entry_safe(mpi, tmp, &txlist, rdllink) {
-		struct epoll_event ev;
 		struct wakeup_source *ws;
 		__poll_t revents;
 
@@ -201,9 +200,9 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 		if (!revents)
 			continue;
 
-		ev.events = revents;
-		ev.data = mpi->event.data;
-		if (copy_to_user(uevents, &ev, sizeof(ev))) {
+		/* The kernel's helper; the buffer passed access_ok() in mp_wait(). */
+		uevents = epoll_put_uevent(revents, mpi->event.data, uevents);
+		if (!uevents) {
 			/* Keep the event for the next call. */
 			list_add(&mpi->rdllink, &txlist);
 			mp_pm_stay_awake(mpi);
@@ -211,7 +210,6 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 				res = -EFAULT;
 			break;
 		}
-		uevents++;
 		res++;
 
 		if (mpi->event.events & EPOLLONESHOT) {
