@@ -34,6 +34,7 @@ help:
 	@echo 'make demo       boot the guest and show minipoll at work'
 	@echo 'make check      run the test suite in the guest (ends "N passed, N failed")'
 	@echo 'make check-debug  the suite on a KASAN/lockdep/kmemleak kernel (built once)'
+	@echo 'make fuzz SECONDS=N  differential fuzzing in the guest (default 60 s)'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, -Werror on user code'
 	@echo 'make deps       install missing Debian packages'
 	@echo 'make install    library, headers, libminipoll.pc, tools, man pages'
@@ -79,6 +80,14 @@ check: deps all
 
 check-debug: deps all
 	@$(TOP)/scripts/check --debug
+
+# Differential fuzzing, epoll against minipoll, for SECONDS from SEED (a
+# fresh seed from the clock unless given). A difference prints the seed and a
+# minimized reproducer (Documentation/reliability.md).
+SECONDS ?= 60
+fuzz: deps all
+	$(VMRUN) $(VMRUN_FLAGS) -- $(BUILD)/bin/tests/fuzz_test --seconds $(SECONDS) \
+		$(if $(SEED),--seed $(SEED)) --minimize
 
 lint: source
 	@$(TOP)/scripts/lint
@@ -170,6 +179,6 @@ install-all: install modules_install dkms-install
 install-check: all
 	@$(TOP)/scripts/install-check
 
-.PHONY: all help deps source module user tests demo check check-debug lint clean
+.PHONY: all help deps source module user tests demo check check-debug fuzz lint clean
 .PHONY: man man-lint install-man install uninstall modules_install
 .PHONY: dkms-source dkms-install dkms-uninstall install-all install-check
