@@ -1451,6 +1451,18 @@ static bool rt_setup(struct rt *r, struct mp_tr *t, const struct mp_impl *I, int
 	return true;
 }
 
+/* MP_FUZZ_SLOW=ms: say on stderr which steps take longer (not in the transcript). */
+static void slow_step(int k, const struct op *o, long t0)
+{
+	static int slow = -1;
+	long dt = mp_now_ms() - t0;
+
+	if (slow < 0)
+		slow = getenv("MP_FUZZ_SLOW") ? atoi(getenv("MP_FUZZ_SLOW")) : 0;
+	if (slow > 0 && dt >= slow)
+		fprintf(stderr, "fuzz: step #%d %s took %ld ms\n", k, op_name[o->kind], dt);
+}
+
 static void run_ops(struct rt *r, const struct op *ops, int n)
 {
 	int k, status;
@@ -1458,6 +1470,7 @@ static void run_ops(struct rt *r, const struct op *ops, int n)
 
 	for (k = 0; k < n; k++) {
 		const struct op *o = &ops[k];
+		long t0 = mp_now_ms();
 
 		if (o->kind == OP_ENDFORK) {
 			if (r->in_child)
@@ -1467,6 +1480,7 @@ static void run_ops(struct rt *r, const struct op *ops, int n)
 		}
 		if (o->kind != OP_FORK) {
 			exec_op(r, k, o);
+			slow_step(k, o, t0);
 			continue;
 		}
 		tr_printf(r->t, "#%d fork\n", k);
