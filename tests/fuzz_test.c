@@ -2165,10 +2165,14 @@ static struct op *read_replay(const char *path, int *n_out)
 			if (!inside)
 				continue;
 		}
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (p[0] == '#' && p[1] == ' ')	/* as printed: "# op ..." */
+		/* as printed: "# op ...", or "# # op ..." from a log that prefixes again */
+		for (;;) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (p[0] != '#' || p[1] != ' ')
+				break;
 			p += 2;
+		}
 		r = op_parse(p, &o);
 		if (r < 0) {
 			fprintf(stderr, "fuzz_test: %s:%d: cannot parse: %s", path, lineno, line);
