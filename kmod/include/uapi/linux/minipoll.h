@@ -38,6 +38,17 @@
  *	epoll_pwait(). Returns the number of events stored, or -1 with
  *	epoll_pwait2()'s errno in its order of checks.
  *
+ * MINIPOLL_IOC_DUMP (struct minipoll_dump)
+ *	A snapshot of the instance for study tools (minipoll-inspect): its
+ *	items in rbtree order with the tree's shape and colours, the ready
+ *	list and the overflow list in order, each item's wait-queue entries
+ *	and counters, and the instance's waiters. The caller passes arrays
+ *	and their capacities; the call fills at most that many entries and
+ *	always returns the full counts, so a second call with larger arrays
+ *	gets everything. Kernel addresses never reach user space: objects
+ *	are named by ids, keyed hashes that are equal for the same object
+ *	for as long as the module is loaded.
+ *
  * Reserved fields and unknown flags must be zero, else EINVAL. An unknown
  * ioctl command gives ENOTTY. A bad pointer gives EFAULT.
  */
@@ -75,7 +86,72 @@ struct minipoll_wait {
 	__u64 __reserved;	/* must be zero */
 };
 
+/* minipoll_dump_item.color */
+#define MINIPOLL_DUMP_RED	0
+#define MINIPOLL_DUMP_BLACK	1
+
+/* minipoll_dump_item.state */
+#define MINIPOLL_DUMP_READY	0x1U	/* on the ready list */
+#define MINIPOLL_DUMP_OVERFLOW	0x2U	/* chained on the overflow list */
+#define MINIPOLL_DUMP_DISARMED	0x4U	/* EPOLLONESHOT fired: no events until MOD */
+#define MINIPOLL_DUMP_DEAD	0x8U	/* file released, not yet reaped */
+
+/* minipoll_dump_wq.flags */
+#define MINIPOLL_DUMP_WQ_EXCLUSIVE	0x1U	/* added with EPOLLEXCLUSIVE */
+#define MINIPOLL_DUMP_WQ_FREED		0x2U	/* the queue announced POLLFREE */
+
+/* One item; indexes are positions in the items array (rbtree in-order). */
+struct minipoll_dump_item {
+	__u64 data;		/* epoll_event.data as added */
+	__u64 file_id;		/* id of the watched struct file */
+	__s32 fd;		/* the fd it was added with */
+	__u32 events;		/* requested mask, EPOLLET/ONESHOT/... included */
+	__s32 parent;		/* rbtree parent's index, -1 at the root */
+	__s32 left;		/* left child's index, or -1 */
+	__s32 right;		/* right child's index, or -1 */
+	__s32 ready_pos;	/* position on the ready list, or -1 */
+	__s32 ovf_pos;		/* position on the overflow chain, or -1 */
+	__u32 first_wq;		/* its entries: wqs[first_wq .. +nr_wqs) */
+	__u32 nr_wqs;
+	__u32 callbacks;	/* wake-up callbacks that reached the item */
+	__u32 deliveries;	/* events copied to user space */
+	__u32 ignored;		/* callbacks that did not queue it */
+	__u8 color;		/* MINIPOLL_DUMP_RED or MINIPOLL_DUMP_BLACK */
+	__u8 state;		/* MINIPOLL_DUMP_* state bits */
+	__u8 __pad[6];		/* zeroed */
+	char kind[16];		/* target: "pipe", "eventfd", "TCP", ... */
+};
+
+/* One wait-queue entry an item hung on a queue of its target. */
+struct minipoll_dump_wq {
+	__u64 head_id;		/* id of the wait_queue_head: same id, same queue */
+	__u32 item;		/* index of the owning item */
+	__u32 flags;		/* MINIPOLL_DUMP_WQ_* */
+	__u32 queue_len;	/* entries on that queue now, all owners */
+	__u32 __pad;		/* zeroed */
+	char owner[16];		/* kind of file that owns the queue */
+};
+
+struct minipoll_dump {
+	__u64 items;		/* user pointer to minipoll_dump_item[max_items] */
+	__u64 wqs;		/* user pointer to minipoll_dump_wq[max_wqs] */
+	__u32 max_items;	/* in: capacity of items */
+	__u32 max_wqs;		/* in: capacity of wqs */
+	__u32 nr_items;		/* out: items in the instance */
+	__u32 nr_wqs;		/* out: wait entries of all items */
+	__u32 nr_ready;		/* out: length of the ready list */
+	__u32 nr_ovf;		/* out: length of the overflow chain */
+	__u32 nr_waiters;	/* out: tasks sleeping in MINIPOLL_IOC_WAIT */
+	__u32 nr_pollers;	/* out: entries on the instance's own poll queue */
+	__u64 id;		/* out: instance id, as in tracepoints and debugfs */
+	__s32 root;		/* out: index of the rbtree root, -1 when empty */
+	__u32 flags;		/* in: none defined yet, must be zero */
+	__u64 __reserved[2];	/* must be zero */
+};
+
 #define MINIPOLL_IOC_CTL	_IOW(MINIPOLL_IOC_MAGIC, 1, struct minipoll_ctl)
 #define MINIPOLL_IOC_WAIT	_IOW(MINIPOLL_IOC_MAGIC, 2, struct minipoll_wait)
+#define MINIPOLL_IOC_DUMP	_IOWR(MINIPOLL_IOC_MAGIC, 3, struct minipoll_dump)
+/* Numbers 4 to 7 are reserved for the batched ctl and the ready ring. */
 
 #endif /* _UAPI_LINUX_MINIPOLL_H */
