@@ -66,14 +66,19 @@ module:
 	$(MAKE) -C kmod KVER=$(KVER) KDIR=$(KDIR) BUILD_DIR=$(BUILD)/kmod modules
 	@cp $(BUILD)/kmod/minipoll.ko $(BUILD)/minipoll.ko
 
-user:
-	$(MAKE) -C user BUILD=$(BUILD)
+# (source: mptrace takes its vmlinux.h from the guest kernel's image with
+# the tree's scripts/extract-vmlinux)
+user: source
+	$(MAKE) -C user BUILD=$(BUILD) KSRC=$(SRC) KVER=$(KVER)
 
 tests: user source
 	$(MAKE) -C tests OUTPUT=$(BUILD)/bin/tests KSFT_DIR=$(KSFT_DIR) MP_BUILD=$(BUILD)
 
+# The step-by-step tour (minipoll-demo), then the showcase: an echo server
+# on epoll and on minipoll under mptrace, and a picture in build/demo/.
 demo: deps all
-	$(VMRUN) $(VMRUN_FLAGS) -- $(BUILD)/bin/minipoll-demo
+	$(VMRUN) $(VMRUN_FLAGS) -- sh -c '$(BUILD)/bin/minipoll-demo && \
+		sh $(TOP)/user/tools/mptrace-showcase.sh $(BUILD)/bin $(BUILD)/demo'
 
 check: deps all
 	@$(TOP)/scripts/check
