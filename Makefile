@@ -31,7 +31,8 @@ all: module user tests
 
 help:
 	@echo 'make            build the module, library, shim, tools and tests'
-	@echo 'make demo       boot the guest and show minipoll at work'
+	@echo 'make demo       boot the guest: the step-by-step tour, then an echo server on'
+	@echo '                epoll and on minipoll side by side under mptrace (pictures: build/demo)'
 	@echo 'make check      run the test suite in the guest (ends "N passed, N failed")'
 	@echo 'make check-debug  the suite on a KASAN/lockdep/kmemleak kernel (built once)'
 	@echo 'make fuzz SECONDS=N  differential fuzzing in the guest (default 60 s)'
