@@ -82,6 +82,8 @@ check() {
 		fail "$impl: mptrace -- minipoll-echo exited $v"
 	fi
 	cat "$log"
+	! grep -q 'not traced' "$log" ||
+		fail "$impl: a minipoll tracepoint's record differs from Documentation/tracepoints.md"
 	events=$(grep -o 'minipoll-echo: .* \([0-9]*\) events from the waits' "$out" |
 		sed 's/.* \([0-9]*\) events from the waits/\1/')
 	[ -n "$events" ] || fail "$impl: minipoll-echo did not say how many events its waits returned"

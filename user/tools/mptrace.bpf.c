@@ -59,6 +59,8 @@ struct {
 /*
  * Per thread (pid_tgid): the eventpoll it is in do_epoll_wait or
  * do_epoll_ctl on, and its fd there, from the call's entry to its return.
+ * LRU: an entry whose return was missed (kretprobe instances run out when
+ * very many threads sleep at once) ages out instead of filling the map.
  */
 struct ep_call {
 	__u64 ep;
@@ -67,14 +69,14 @@ struct ep_call {
 };
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_THREADS);
 	__type(key, __u64);
 	__type(value, struct ep_call);
 } in_wait SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_THREADS);
 	__type(key, __u64);
 	__type(value, struct ep_call);

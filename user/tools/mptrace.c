@@ -14,6 +14,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,9 +188,97 @@ static const char *tracefs_events(void)
 }
 
 /*
- * Load minipoll's programs only for the tracepoints that exist: without the
- * module (or with an older one) the tool still traces epoll. Returns how
- * many of them stay enabled.
+ * The fields of minipoll's records the programs read, where mptrace.h puts
+ * them: checked against each event's format file, so that a record that
+ * drifted from Documentation/tracepoints.md is refused, not misread.
+ */
+struct tp_field {
+	const char *event, *field;
+	size_t offset, size;
+};
+
+#define TP_FIELD(ev, type, f) \
+	{ ev, #f, offsetof(struct type, f), sizeof(((struct type *)0)->f) }
+
+static const struct tp_field tp_fields[] = {
+	TP_FIELD("minipoll_item_insert", mp_tp_item_insert, id),
+	TP_FIELD("minipoll_item_modify", mp_tp_item_modify, id),
+	TP_FIELD("minipoll_item_remove", mp_tp_item_remove, id),
+	TP_FIELD("minipoll_item_remove", mp_tp_item_remove, reason),
+	TP_FIELD("minipoll_callback", mp_tp_callback, id),
+	TP_FIELD("minipoll_callback", mp_tp_callback, outcome),
+	TP_FIELD("minipoll_wait_wake", mp_tp_wait_wake, id),
+	TP_FIELD("minipoll_wait_wake", mp_tp_wait_wake, reason),
+	TP_FIELD("minipoll_transfer_end", mp_tp_transfer_end, id),
+	TP_FIELD("minipoll_transfer_end", mp_tp_transfer_end, delivered),
+};
+
+/* Find field's "offset:N; size:N;" in a format file; false if absent. */
+static bool format_field(FILE *f, const char *field, size_t *off, size_t *size)
+{
+	char line[512], *p, *name;
+	size_t len = strlen(field);
+	unsigned int o, s;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, "field:");
+		if (!p || !strchr(p, ';'))
+			continue;
+		*strchr(p, ';') = '\0';
+		/* "field:unsigned int reason" -> the last word, without [N] */
+		name = strrchr(p, ' ');
+		name = name ? name + 1 : p + 6;
+		if (strncmp(name, field, len) != 0 || (name[len] && name[len] != '['))
+			continue;
+		p = strstr(p + strlen(p) + 1, "offset:");
+		if (!p || sscanf(p, "offset:%u; size:%u;", &o, &s) != 2)
+			return false;
+		*off = o;
+		*size = s;
+		return true;
+	}
+	return false;
+}
+
+/* The event's record agrees with mptrace.h; else say how, and false. */
+static bool layout_ok(const char *dir, const char *event)
+{
+	char path[600];
+	size_t i, off, size;
+	bool ok = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/format", dir);
+	f = fopen(path, "r");
+	if (!f) {
+		fprintf(stderr, "mptrace: %s: %s\n", path, strerror(errno));
+		return false;
+	}
+	for (i = 0; i < sizeof(tp_fields) / sizeof(tp_fields[0]); i++) {
+		const struct tp_field *t = &tp_fields[i];
+
+		if (strcmp(t->event, event) != 0)
+			continue;
+		if (!format_field(f, t->field, &off, &size)) {
+			fprintf(stderr, "mptrace: %s has no field %s: not traced\n",
+				event, t->field);
+			ok = false;
+		} else if (off != t->offset || size != t->size) {
+			fprintf(stderr, "mptrace: %s.%s is at offset %zu size %zu, not %zu size %zu "
+				"as in Documentation/tracepoints.md: not traced\n",
+				event, t->field, off, size, t->offset, t->size);
+			ok = false;
+		}
+	}
+	fclose(f);
+	return ok;
+}
+
+/*
+ * Load minipoll's programs only for the tracepoints that exist, with the
+ * layout mptrace.h expects: without the module (or with an older one) the
+ * tool still traces epoll. Returns how many of them stay enabled.
  */
 static int select_minipoll(struct mptrace_bpf *skel)
 {
@@ -205,7 +294,7 @@ static int select_minipoll(struct mptrace_bpf *skel)
 		if (strncmp(sec, "tp/minipoll/", 12) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/minipoll/%s", events ? events : "", sec + 12);
-		if (events && stat(path, &st) == 0) {
+		if (events && stat(path, &st) == 0 && layout_ok(path, sec + 12)) {
 			enabled++;
 			continue;
 		}
@@ -218,7 +307,8 @@ static int select_minipoll(struct mptrace_bpf *skel)
 		fprintf(stderr, "mptrace: no minipoll tracepoints (module not loaded, or built "
 			"without them): tracing epoll only\n");
 	else if (missing)
-		fprintf(stderr, "mptrace: %d of minipoll's tracepoints are missing: their counts stay 0\n",
+		fprintf(stderr, "mptrace: %d of minipoll's tracepoints are missing or differ: "
+			"their counts stay 0\n",
 			missing);
 	return enabled;
 }
