@@ -167,11 +167,103 @@ static bool mp_add_needs_full_check(struct mp_instance *mp, struct file *tfile)
 	return is_file_minipoll(tfile) || mp_file_watched(mp->file) || mp_nest_touched(mp);
 }
 
-/* cf. do_epoll_ctl(); @ev was copied from user space unless op is DEL. */
-static int mp_ctl(struct mp_instance *mp, int op, int fd, struct epoll_event *ev)
+/*
+ * cf. do_epoll_ctl() up to ep->mtx: the checks that need the target file
+ * but not the instance's lock, in epoll's order.
+ */
+static int mp_ctl_check(struct mp_instance *mp, int op, struct file *tfile,
+			struct epoll_event *ev)
+{
+	if (!file_can_poll(tfile))
+		return -EPERM;
+
+	if (op != EPOLL_CTL_DEL)
+		mp_check_wakeup(ev);
+
+	if (tfile == mp->file)
+		return -EINVAL;
+
+	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE) &&
+	    !mp_exclusive_allowed(op, ev, tfile))
+		return -EINVAL;
+
+	if (op == EPOLL_CTL_ADD && is_file_epoll(tfile))
+		return -EOPNOTSUPP;
+	return 0;
+}
+
+/* cf. do_epoll_ctl() under ep->mtx: the op itself, after the nest checks. */
+static int mp_ctl_apply(struct mp_instance *mp, int op, struct file *tfile, int fd,
+			struct epoll_event *ev, bool full_check)
+{
+	struct mp_item *mpi;
+
+	lockdep_assert_held(&mp->mtx);
+
+	mpi = mp_find(mp, tfile, fd);
+
+	switch (op) {
+	case EPOLL_CTL_ADD:
+		if (mpi)
+			return -EEXIST;
+		ev->events |= EPOLLERR | EPOLLHUP;
+		return mp_insert(mp, ev, tfile, fd, full_check);
+	case EPOLL_CTL_DEL:
+		if (!mpi)
+			return -ENOENT;
+		mp_item_remove(mp, mpi);
+		return 0;
+	case EPOLL_CTL_MOD:
+		if (!mpi)
+			return -ENOENT;
+		/* Exclusive items cannot be modified; see mp_exclusive_allowed(). */
+		if (mpi->event.events & EPOLLEXCLUSIVE)
+			return -EINVAL;
+		ev->events |= EPOLLERR | EPOLLHUP;
+		return mp_modify(mp, mpi, ev);
+	default:
+		return -EINVAL;
+	}
+}
+
+/*
+ * An op on a checked target, mp->mtx not held: takes it, and for an ADD
+ * that may change the graph of instances, takes the nest mutex before it
+ * and runs the loop check.
+ */
+static int mp_ctl_slow(struct mp_instance *mp, int op, struct file *tfile, int fd,
+		       struct epoll_event *ev)
 {
 	bool full_check = false;
-	struct mp_item *mpi;
+	int error;
+
+	mp_lock(mp, 0);
+	if (op == EPOLL_CTL_ADD && mp_add_needs_full_check(mp, tfile)) {
+		/* The nest mutex comes first in the lock order. */
+		mp_unlock(mp);
+		mp_nest_begin();
+		full_check = true;
+		if (is_file_minipoll(tfile) && mp_loop_check(mp, tfile->private_data)) {
+			mp_nest_end();
+			return -ELOOP;
+		}
+		mp_lock(mp, 0);
+	}
+	error = mp_ctl_apply(mp, op, tfile, fd, ev, full_check);
+	mp_unlock(mp);
+	if (full_check)
+		mp_nest_end();
+	return error;
+}
+
+/*
+ * cf. do_epoll_ctl(); @ev was copied from user space unless op is DEL.
+ * The single ctl calls this with @locked false; a batch calls it with
+ * mp->mtx held (@locked true) and keeps it across ops, except for an ADD
+ * that needs the nest checks, which drops it and takes the slow path.
+ */
+int mp_ctl(struct mp_instance *mp, int op, int fd, struct epoll_event *ev, bool locked)
+{
 	struct file *tfile;
 	struct fd tf;
 	int error;
@@ -181,79 +273,20 @@ static int mp_ctl(struct mp_instance *mp, int op, int fd, struct epoll_event *ev
 		return -EBADF;
 	tfile = tf.file;
 
-	error = -EPERM;
-	if (!file_can_poll(tfile))
+	error = mp_ctl_check(mp, op, tfile, ev);
+	if (error)
 		goto out_fdput;
 
-	if (op != EPOLL_CTL_DEL)
-		mp_check_wakeup(ev);
-
-	error = -EINVAL;
-	if (tfile == mp->file)
-		goto out_fdput;
-
-	if (op != EPOLL_CTL_DEL && (ev->events & EPOLLEXCLUSIVE) &&
-	    !mp_exclusive_allowed(op, ev, tfile))
-		goto out_fdput;
-
-	error = -EOPNOTSUPP;
-	if (op == EPOLL_CTL_ADD && is_file_epoll(tfile))
-		goto out_fdput;
-
-	mp_lock(mp, 0);
-	if (op == EPOLL_CTL_ADD && mp_add_needs_full_check(mp, tfile)) {
-		/* The nest mutex comes first in the lock order. */
+	if (!locked) {
+		error = mp_ctl_slow(mp, op, tfile, fd, ev);
+	} else if (op == EPOLL_CTL_ADD && mp_add_needs_full_check(mp, tfile)) {
 		mp_unlock(mp);
-		mp_nest_begin();
-		full_check = true;
-		if (is_file_minipoll(tfile)) {
-			error = -ELOOP;
-			if (mp_loop_check(mp, tfile->private_data))
-				goto out_nest;
-		}
+		error = mp_ctl_slow(mp, op, tfile, fd, ev);
 		mp_lock(mp, 0);
+	} else {
+		error = mp_ctl_apply(mp, op, tfile, fd, ev, false);
 	}
 
-	mpi = mp_find(mp, tfile, fd);
-
-	switch (op) {
-	case EPOLL_CTL_ADD:
-		if (mpi) {
-			error = -EEXIST;
-			break;
-		}
-		ev->events |= EPOLLERR | EPOLLHUP;
-		error = mp_insert(mp, ev, tfile, fd, full_check);
-		break;
-	case EPOLL_CTL_DEL:
-		if (!mpi) {
-			error = -ENOENT;
-			break;
-		}
-		mp_item_remove(mp, mpi);
-		error = 0;
-		break;
-	case EPOLL_CTL_MOD:
-		if (!mpi) {
-			error = -ENOENT;
-			break;
-		}
-		/* Exclusive items cannot be modified; see mp_exclusive_allowed(). */
-		error = -EINVAL;
-		if (mpi->event.events & EPOLLEXCLUSIVE)
-			break;
-		ev->events |= EPOLLERR | EPOLLHUP;
-		error = mp_modify(mp, mpi, ev);
-		break;
-	default:
-		error = -EINVAL;
-		break;
-	}
-	mp_unlock(mp);
-
-out_nest:
-	if (full_check)
-		mp_nest_end();
 out_fdput:
 	fdput(tf);
 	return error;
@@ -274,5 +307,5 @@ long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp)
 	    copy_from_user(&ev, u64_to_user_ptr(ctl.event), sizeof(ev)))
 		return -EFAULT;
 
-	return mp_ctl(mp, ctl.op, ctl.fd, &ev);
+	return mp_ctl(mp, ctl.op, ctl.fd, &ev, false);
 }

@@ -2,7 +2,8 @@
 /*
  * minipoll: module init/exit, the /dev/minipoll misc device and its file
  * operations. Every open() creates an instance (core.c); the ioctls are
- * the ctl (ctl.c) and wait (wait.c) calls of epoll.
+ * the ctl (ctl.c) and wait (wait.c) calls of epoll, and a batched ctl
+ * (batch.c).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -46,6 +47,8 @@ static long mp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mp_ioctl_ctl(mp, argp);
 	case MINIPOLL_IOC_WAIT:
 		return mp_ioctl_wait(mp, argp);
+	case MINIPOLL_IOC_CTL_BATCH:
+		return mp_ioctl_ctl_batch(mp, argp);
 	default:
 		return -ENOTTY;
 	}

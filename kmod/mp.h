@@ -231,7 +231,11 @@ __poll_t mp_item_poll(struct mp_item *mpi, poll_table *pt, int depth);
 __poll_t mp_poll(struct file *file, poll_table *wait);
 
 /* ctl.c */
+int mp_ctl(struct mp_instance *mp, int op, int fd, struct epoll_event *ev, bool locked);
 long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp);
+
+/* batch.c */
+long mp_ioctl_ctl_batch(struct mp_instance *mp, void __user *argp);
 
 /* wait.c */
 long mp_ioctl_wait(struct mp_instance *mp, void __user *argp);

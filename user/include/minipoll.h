@@ -24,6 +24,7 @@
 /* ------------------------------------------------------------------ */
 
 #include <signal.h>		/* sigset_t */
+#include <stdint.h>		/* uint32_t */
 #include <sys/epoll.h>		/* struct epoll_event, EPOLL*, EPOLL_CTL_* */
 #include <time.h>		/* struct timespec */
 
@@ -70,6 +71,34 @@ int minipoll_create(int size);
  * a minipoll instance gives EINVAL, as a non-epoll fd does for epoll_ctl().
  */
 int minipoll_ctl(int mpfd, int op, int fd, struct epoll_event *event);
+
+/*
+ * struct minipoll_ctl_op - one operation of minipoll_ctl_batch(): op, fd
+ * and the event as for minipoll_ctl() (events and data ignored for
+ * EPOLL_CTL_DEL); flags and reserved must be 0. result is written by the
+ * call: 0, or the negated errno minipoll_ctl() would have set.
+ */
+struct minipoll_ctl_op {
+	int op;
+	int fd;
+	uint32_t events;
+	uint32_t flags;
+	epoll_data_t data;
+	int result;
+	uint32_t reserved;
+};
+
+/*
+ * minipoll_ctl_batch - apply nr operations to mpfd's interest set in one
+ * system call. Beyond epoll (kqueue's changelist with EV_RECEIPT): every
+ * operation is attempted in array order, each gets its own result, and a
+ * failing one does not stop the others; the results are those of the
+ * same minipoll_ctl() calls made one by one. Returns the number of
+ * operations applied (nr, or fewer if the array became unreadable part
+ * way). Errors: EBADF, EINVAL (mpfd not an instance, nr above 65536),
+ * EFAULT (ops not readable and writable).
+ */
+int minipoll_ctl_batch(int mpfd, struct minipoll_ctl_op *ops, unsigned int nr);
 
 /* ------------------------------------------------------------------ */
 /* Waiting for events                                                  */

@@ -38,6 +38,23 @@
  *	epoll_pwait(). Returns the number of events stored, or -1 with
  *	epoll_pwait2()'s errno in its order of checks.
  *
+ * MINIPOLL_IOC_CTL_BATCH (struct minipoll_ctl_batch)
+ *	Many epoll_ctl() calls in one: ops points to an array of nr struct
+ *	minipoll_ctl_op, each an op, an fd and the event (events, data)
+ *	inline. Every op is attempted, in array order, whatever the others
+ *	gave (kqueue's EV_RECEIPT): a failing op does not stop the batch.
+ *	Each op's result, 0 or -errno, is stored in its result field; the
+ *	errno is the one epoll_ctl() would give for that op at that point of
+ *	the batch, in epoll_ctl()'s order of checks, except that the event is
+ *	inline and cannot fault. An op with flags or __reserved not zero
+ *	gets -EINVAL and is not applied. The kernel writes back whole
+ *	entries, so the array must be writable. nr is 0 ..
+ *	MINIPOLL_CTL_BATCH_MAX, else EINVAL. Returns the number of ops
+ *	applied, nr unless the array became unreadable part way (then the
+ *	count before that point; EFAULT if it was the first entry). EFAULT
+ *	also when a result could not be written back: the ops of that chunk
+ *	were applied.
+ *
  * MINIPOLL_IOC_DUMP (struct minipoll_dump)
  *	A snapshot of the instance for study tools (minipoll-inspect): its
  *	items in rbtree order with the tree's shape and colours, the ready
@@ -69,6 +86,27 @@ struct minipoll_ctl {
 	__u64 event;		/* user pointer to struct epoll_event */
 	__u32 flags;		/* none defined yet: must be zero */
 	__u32 __reserved;	/* must be zero */
+};
+
+/* Most ops one MINIPOLL_IOC_CTL_BATCH takes. */
+#define MINIPOLL_CTL_BATCH_MAX	65536
+
+/* One op of a batch: 32 bytes, the same layout on every ABI. */
+struct minipoll_batch_op {
+	__s32 op;		/* EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL */
+	__s32 fd;		/* the file descriptor to watch */
+	__u32 events;		/* epoll_event.events (ignored for DEL) */
+	__u32 flags;		/* none defined yet: must be zero */
+	__u64 data;		/* epoll_event.data (ignored for DEL) */
+	__s32 result;		/* out: 0 or -errno */
+	__u32 __reserved;	/* must be zero */
+};
+
+struct minipoll_ctl_batch {
+	__u64 ops;		/* user pointer to struct minipoll_batch_op[nr] */
+	__u32 nr;		/* 0 .. MINIPOLL_CTL_BATCH_MAX */
+	__u32 flags;		/* none defined yet: must be zero */
+	__u64 __reserved;	/* must be zero */
 };
 
 /* minipoll_wait.flags */
@@ -152,6 +190,7 @@ struct minipoll_dump {
 #define MINIPOLL_IOC_CTL	_IOW(MINIPOLL_IOC_MAGIC, 1, struct minipoll_ctl)
 #define MINIPOLL_IOC_WAIT	_IOW(MINIPOLL_IOC_MAGIC, 2, struct minipoll_wait)
 #define MINIPOLL_IOC_DUMP	_IOWR(MINIPOLL_IOC_MAGIC, 3, struct minipoll_dump)
-/* Numbers 4 to 7 are reserved for the batched ctl and the ready ring. */
+#define MINIPOLL_IOC_CTL_BATCH	_IOW(MINIPOLL_IOC_MAGIC, 4, struct minipoll_ctl_batch)
+/* Numbers 5 to 7 are reserved for the ready ring. */
 
 #endif /* _UAPI_LINUX_MINIPOLL_H */
