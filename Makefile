@@ -36,6 +36,7 @@ help:
 	@echo 'make check      run the test suite in the guest (ends "N passed, N failed")'
 	@echo 'make check-debug  the suite on a KASAN/lockdep/kmemleak kernel (built once)'
 	@echo 'make fuzz SECONDS=N  differential fuzzing in the guest (default 60 s)'
+	@echo 'make pictures   Documentation/pictures/ from minipoll-inspect runs in the guest'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, -Werror on user code'
 	@echo 'make deps       install missing Debian packages'
 	@echo 'make install    library, headers, libminipoll.pc, tools, man pages'
@@ -94,6 +95,11 @@ SECONDS ?= 60
 fuzz: deps all
 	$(VMRUN) $(VMRUN_FLAGS) -- $(BUILD)/bin/tests/fuzz_test --seconds $(SECONDS) \
 		$(if $(SEED),--seed $(SEED)) --minimize
+
+# The walkthrough's pictures, from minipoll-inspect runs in the guest
+# (scripts/make-pictures; Documentation/walkthrough.md).
+pictures: all
+	@$(TOP)/scripts/make-pictures
 
 lint: source
 	@$(TOP)/scripts/lint
@@ -186,5 +192,6 @@ install-check: all
 	@$(TOP)/scripts/install-check
 
 .PHONY: all help deps source module user tests demo check check-debug fuzz lint clean
+.PHONY: pictures
 .PHONY: man man-lint install-man install uninstall modules_install
 .PHONY: dkms-source dkms-install dkms-uninstall install-all install-check

@@ -25,7 +25,9 @@
  *	close TARGET		close TARGET's fd
  *	wait MAX [@INST]	wait with maxevents MAX and timeout 0, print events
  *	sleeper [@INST]		a thread that waits without timeout for 1 event
- *	settle			let woken sleepers finish (a short sleep)
+ *	settle			let woken sleepers return (until the waiter counts
+ *				agree with the sleepers still asleep)
+ *	pause SECONDS		sleep, with everything open (for -p from outside)
  *	show			nothing; a step to draw
  *
  * INST defaults to "main", the instance every scenario starts with.
@@ -57,6 +59,10 @@
 #define MAX_EVENTS	64
 #define NAME_LEN	24
 
+/* Commands return 0, -1 (a step failed), or one of these (exit status 2). */
+#define ARGS_ERR	-2	/* wrong number of words */
+#define SCRIPT_ERR	-3	/* unknown command, name or events */
+
 /* The built-in scenarios, in the script language above. */
 static const struct {
 	const char *name;
@@ -67,7 +73,7 @@ static const struct {
 	  "pipe lt\n"
 	  "pipe et\n"
 	  "pipe os\n"
-	  "add lt in -- lt: level-triggered EPOLLIN; one entry on each of the pipe's two queues\n"
+	  "add lt in -- lt: level-triggered EPOLLIN; an entry on the pipe's reader queue\n"
 	  "add et in,et -- et: edge-triggered (EPOLLET)\n"
 	  "add os in,oneshot -- os: one-shot (EPOLLONESHOT)\n"
 	  "write lt -- a byte into pipe lt: its callback puts lt on the ready list\n"
@@ -105,15 +111,18 @@ static const struct {
 	  "add u in,out -- u is writable at once: EPOLL_CTL_ADD itself queues it\n"
 	  "write t 5 -- 5 bytes arrive on t: TCP wakes the socket's queue, the callback queues t\n"
 	  "wait 8 -- u and t, in the order they were queued\n"
-	  "read t -- t drained: t still went back on the list (level-triggered), and is dropped at the next wait\n"
+	  "read t -- t drained; t went back on the ready list after its delivery (level-triggered) and stays there until a wait polls it again\n"
 	  "hup t -- the client closes: EPOLLIN|EPOLLRDHUP\n"
 	  "wait 8\n" },
-	{ "shared", "two items on one pipe share its wait queues",
+	{ "shared", "one pipe watched by two instances and from both ends",
 	  "pipe p\n"
-	  "add p in -- the read end: entries on both of the pipe's queues\n"
-	  "add p.w out -- the write end: two more entries, on the same two queues\n"
-	  "write p -- both items are called back: p becomes readable, p.w is still writable\n"
-	  "wait 8\n" },
+	  "instance other\n"
+	  "add p in -- main watches the read end: an entry on the pipe's reader queue\n"
+	  "add p in @other -- other watches the same file: a second entry on the same queue\n"
+	  "add p.w out -- the write end polls the pipe's writer queue: another queue\n"
+	  "write p -- the reader queue is woken: both instances' callbacks queue p\n"
+	  "wait 8\n"
+	  "wait 8 @other\n" },
 };
 
 enum obj_kind { OBJ_PIPE, OBJ_SOCKPAIR, OBJ_TCP, OBJ_EVENTFD, OBJ_INSTANCE };
@@ -142,6 +151,7 @@ struct run {
 	int ninsts;
 	pthread_t sleepers[MAX_SLEEPERS];
 	int nsleepers;
+	int woken;		/* sleepers whose wait returned (atomic) */
 	int step;
 	char caption[512];
 	char name_buf[NAME_LEN + 4];
@@ -228,7 +238,7 @@ static int new_obj(struct run *r, const char *name, enum obj_kind kind)
 	}
 	if (strlen(name) >= NAME_LEN || strchr(name, '.') || find_obj(r, name) >= 0) {
 		mpi_err("step %d: bad or duplicate name '%s'", r->step, name);
-		return -1;
+		return SCRIPT_ERR;
 	}
 	ob = &r->objs[r->nobjs];
 	memset(ob, 0, sizeof(*ob));
@@ -279,7 +289,7 @@ static int make_obj(struct run *r, enum obj_kind kind, const char *name)
 	struct object *ob;
 
 	if (i < 0)
-		return -1;
+		return i;
 	ob = &r->objs[i];
 	switch (kind) {
 	case OBJ_PIPE:
@@ -321,7 +331,7 @@ static int make_obj(struct run *r, enum obj_kind kind, const char *name)
 fail:
 	mpi_err("step %d: creating %s: %s%s", r->step, name, strerror(errno),
 		kind == OBJ_INSTANCE && errno == ENOENT ?
-		" (the minipoll module is not loaded)" : "");
+		" (the minipoll module is not loaded: no " MINIPOLL_DEVICE ")" : "");
 	return -1;
 }
 
@@ -444,9 +454,13 @@ static int after_step(struct run *r, const char *cmd)
 		snprintf(dot, sizeof(dot), "%s/step-%02d.dot", r->o->steps_dir, r->step);
 		snprintf(out, sizeof(out), "%s/step-%02d.%s", r->o->steps_dir,
 			 r->step, r->o->format);
-		ret = draw(r, ds, caption, dot, out, r->o->format);
+		/* --format dot: the source only, to be rendered elsewhere. */
+		if (!strcmp(r->o->format, "dot"))
+			ret = draw(r, ds, caption, dot, NULL, NULL);
+		else
+			ret = draw(r, ds, caption, dot, out, r->o->format);
 		if (!ret && !r->o->quiet)
-			printf("# picture %s\n", out);
+			printf("# picture %s\n", strcmp(r->o->format, "dot") ? out : dot);
 	}
 	free_dumps(ds, r->ninsts);
 	fflush(stdout);
@@ -487,7 +501,7 @@ static int inst_fd(struct run *r, const char *at, const char **name)
 	i = find_obj(r, at + 1);
 	if (i < 0 || r->objs[i].kind != OBJ_INSTANCE) {
 		mpi_err("step %d: no instance '%s'", r->step, at + 1);
-		return -1;
+		return SCRIPT_ERR;
 	}
 	*name = r->objs[i].name;
 	return r->objs[i].fd;
@@ -502,19 +516,19 @@ static int cmd_ctl(struct run *r, int op, char **tok, int ntok, const char *at)
 	bool other;
 
 	if (ntok != (op == EPOLL_CTL_DEL ? 2 : 3))
-		return -2;
+		return ARGS_ERR;
 	mpfd = inst_fd(r, at, &iname);
 	if (mpfd < 0)
-		return -1;
+		return mpfd;
 	obj = resolve(r, tok[1], &other);
 	if (obj < 0) {
 		mpi_err("step %d: no target '%s'", r->step, tok[1]);
-		return -1;
+		return SCRIPT_ERR;
 	}
 	fd = other ? r->objs[obj].wfd : r->objs[obj].fd;
 	if (op != EPOLL_CTL_DEL && parse_events(tok[2], &events) < 0) {
 		mpi_err("step %d: bad events '%s'", r->step, tok[2]);
-		return -1;
+		return SCRIPT_ERR;
 	}
 	ev.events = events;
 	ev.data.u64 = obj_data(obj, other);
@@ -532,15 +546,15 @@ static int cmd_wait(struct run *r, char **tok, int ntok, const char *at)
 	int mpfd, max, n, i;
 
 	if (ntok != 2)
-		return -2;
+		return ARGS_ERR;
 	max = atoi(tok[1]);
 	if (max < 1 || max > MAX_EVENTS) {
 		mpi_err("step %d: maxevents must be 1 to %d", r->step, MAX_EVENTS);
-		return -1;
+		return SCRIPT_ERR;
 	}
 	mpfd = inst_fd(r, at, &iname);
 	if (mpfd < 0)
-		return -1;
+		return mpfd;
 	n = r->impl->wait(mpfd, evs, max, 0);
 	printf("wait step=%d instance=%s max=%d ret=%d errno=%s\n", r->step,
 	       iname, max, n, n < 0 ? strerrorname_np(errno) : "0");
@@ -564,12 +578,12 @@ static int cmd_io(struct run *r, char **tok, int ntok, bool writing)
 	ssize_t n;
 
 	if (ntok < 2 || ntok > 3)
-		return -2;
+		return ARGS_ERR;
 	obj = resolve(r, tok[1], &other);
 	if (obj < 0 || r->objs[obj].kind == OBJ_INSTANCE) {
 		mpi_err("step %d: no file '%s' to %s", r->step, tok[1],
 			writing ? "write" : "read");
-		return -1;
+		return SCRIPT_ERR;
 	}
 	ob = &r->objs[obj];
 	/* Writing to NAME comes from its other end, and the reverse. */
@@ -600,18 +614,18 @@ static int cmd_close(struct run *r, char **tok, int ntok, bool hup)
 	int obj, *fdp;
 
 	if (ntok != 2)
-		return -2;
+		return ARGS_ERR;
 	obj = resolve(r, tok[1], &other);
 	if (obj < 0) {
 		mpi_err("step %d: no target '%s'", r->step, tok[1]);
-		return -1;
+		return SCRIPT_ERR;
 	}
 	ob = &r->objs[obj];
 	fdp = (hup != other) ? &ob->wfd : &ob->fd;
 	if (ob->kind == OBJ_EVENTFD || ob->kind == OBJ_INSTANCE) {
 		mpi_err("step %d: cannot %s '%s'", r->step, hup ? "hup" : "close",
 			tok[1]);
-		return -1;
+		return SCRIPT_ERR;
 	}
 	printf("close step=%d fd=%s ret=%d\n", r->step, tok[1], close(*fdp));
 	*fdp = -1;
@@ -621,6 +635,7 @@ static int cmd_close(struct run *r, char **tok, int ntok, bool hup)
 struct sleeper_arg {
 	const struct impl *impl;
 	int fd;
+	int *woken;
 };
 
 static void *sleeper_main(void *p)
@@ -630,6 +645,7 @@ static void *sleeper_main(void *p)
 
 	free(p);
 	a.impl->wait(a.fd, &ev, 1, -1);
+	__atomic_add_fetch(a.woken, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
@@ -668,14 +684,14 @@ static int cmd_sleeper(struct run *r, int ntok, const char *at)
 	int fd;
 
 	if (ntok != 1)
-		return -2;
+		return ARGS_ERR;
 	if (r->nsleepers == MAX_SLEEPERS) {
 		mpi_err("step %d: at most %d sleepers", r->step, MAX_SLEEPERS);
 		return -1;
 	}
 	fd = inst_fd(r, at, &iname);
 	if (fd < 0)
-		return -1;
+		return fd;
 	if (!r->o->epoll) {
 		struct mpi_dump d = { 0 };
 
@@ -688,6 +704,7 @@ static int cmd_sleeper(struct run *r, int ntok, const char *at)
 		return -1;
 	a->impl = r->impl;
 	a->fd = fd;
+	a->woken = &r->woken;
 	if (pthread_create(&r->sleepers[r->nsleepers], NULL, sleeper_main, a)) {
 		free(a);
 		mpi_err("step %d: pthread_create failed", r->step);
@@ -699,6 +716,35 @@ static int cmd_sleeper(struct run *r, int ntok, const char *at)
 	else
 		await_waiters(r, fd, before + 1);
 	printf("sleeper step=%d instance=%s\n", r->step, iname);
+	return 0;
+}
+
+/*
+ * Let woken sleepers return: a short pause, then (on minipoll) until the
+ * instances' waiter counts add up to the sleepers not yet returned.
+ */
+static int cmd_settle(struct run *r)
+{
+	int i, k;
+
+	nap(100);
+	for (i = 0; i < 500 && !r->o->epoll; i++) {
+		unsigned int waiters = 0;
+
+		for (k = 0; k < r->ninsts; k++) {
+			struct mpi_dump d = { 0 };
+
+			if (mpi_dump_fetch(r->objs[r->insts[k]].fd, &d) == 0)
+				waiters += d.hdr.nr_waiters;
+			mpi_dump_free(&d);
+		}
+		if ((int)waiters == r->nsleepers -
+		    __atomic_load_n(&r->woken, __ATOMIC_SEQ_CST))
+			break;
+		nap(10);
+	}
+	printf("settle step=%d woken=%d\n", r->step,
+	       __atomic_load_n(&r->woken, __ATOMIC_SEQ_CST));
 	return 0;
 }
 
@@ -736,7 +782,7 @@ static int run_cmd(struct run *r, char **tok, int ntok)
 		at = tok[--ntok];
 	for (i = 0; i < sizeof(makers) / sizeof(makers[0]); i++)
 		if (!strcmp(tok[0], makers[i].word))
-			return ntok == 2 ? make_obj(r, makers[i].kind, tok[1]) : -2;
+			return ntok == 2 ? make_obj(r, makers[i].kind, tok[1]) : ARGS_ERR;
 	if (!strcmp(tok[0], "add"))
 		return cmd_ctl(r, EPOLL_CTL_ADD, tok, ntok, at);
 	if (!strcmp(tok[0], "mod"))
@@ -751,14 +797,19 @@ static int run_cmd(struct run *r, char **tok, int ntok)
 		return cmd_close(r, tok, ntok, tok[0][0] == 'h');
 	if (!strcmp(tok[0], "sleeper"))
 		return cmd_sleeper(r, ntok, at);
-	if (!strcmp(tok[0], "settle")) {
-		nap(300);
-		return ntok == 1 ? 0 : -2;
+	if (!strcmp(tok[0], "settle"))
+		return ntok == 1 ? cmd_settle(r) : ARGS_ERR;
+	if (!strcmp(tok[0], "pause")) {
+		if (ntok != 2)
+			return ARGS_ERR;
+		fflush(stdout);
+		nap(atol(tok[1]) * 1000L);
+		return 0;
 	}
 	if (!strcmp(tok[0], "show"))
-		return ntok == 1 ? 0 : -2;
+		return ntok == 1 ? 0 : ARGS_ERR;
 	mpi_err("step %d: unknown command '%s'", r->step, tok[0]);
-	return -1;
+	return SCRIPT_ERR;
 }
 
 /* Trim the line's ends; NULL for blank lines and comments. */
@@ -815,6 +866,7 @@ int mpi_run_script(const char *label, const char *text,
 		goto out;
 	}
 	printf("scenario %s on %s\n", label, o->epoll ? "epoll" : "minipoll");
+	/* Step 0 creates the instance every scenario starts with. */
 	if (make_obj(r, OBJ_INSTANCE, "main") < 0) {
 		ret = 1;
 		goto out;
@@ -842,9 +894,10 @@ int mpi_run_script(const char *label, const char *text,
 		if (r->caption[0])
 			printf("# %s\n", r->caption);
 		rc = run_cmd(r, tok, ntok);
-		if (rc == -2) {
+		if (rc == ARGS_ERR)
 			mpi_err("%s:%d: wrong number of arguments for '%s'",
 				label, lineno, tok[0]);
+		if (rc == ARGS_ERR || rc == SCRIPT_ERR) {
 			ret = 2;
 			break;
 		}

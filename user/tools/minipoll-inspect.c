@@ -39,7 +39,8 @@ static const char usage_text[] =
 "      --epoll-order   run the scenario on the real epoll, print the results\n"
 "                      and events only (no dumps: epoll has none)\n"
 "      --steps DIR     one picture per scenario step: DIR/step-NN.png, .dot\n"
-"      --format FMT    png (default) or svg, for --steps\n"
+"      --format FMT    png (default), svg, or dot (the .dot files only),\n"
+"                      for --steps\n"
 "      --dot FILE      Graphviz source of the (final) state\n"
 "      --png FILE      the picture as PNG (runs dot)\n"
 "      --svg FILE      the picture as SVG (runs dot)\n"
@@ -232,8 +233,9 @@ int main(int argc, char **argv)
 			o.steps_dir = optarg;
 			break;
 		case OPT_FORMAT:
-			if (strcmp(optarg, "png") && strcmp(optarg, "svg"))
-				return usage_error("--format is png or svg");
+			if (strcmp(optarg, "png") && strcmp(optarg, "svg") &&
+			    strcmp(optarg, "dot"))
+				return usage_error("--format is png, svg or dot");
 			o.format = optarg;
 			break;
 		case OPT_DOT:
