@@ -50,16 +50,16 @@ fi
 echo
 mkdir -p "$out"
 if [ -x "$bin/minipoll-inspect" ]; then
-	# Data arriving on a TCP and a UNIX socket, drawn from a real instance.
-	if "$bin/minipoll-inspect" -q -s sockets --png "$out/sockets.png" --dot "$out/sockets.dot" \
-		>"$out/sockets.txt" 2>&1; then
-		echo "Pictures: $out/sockets.png (minipoll-inspect -s sockets; text in sockets.txt)"
+	# Data arriving on a TCP and a UNIX socket, drawn from a real instance:
+	# the rbtree, the ready list and each item's wait-queue entries.
+	if "$bin/minipoll-inspect" -q -s sockets --png "$out/sockets.png" \
+		--dot "$out/sockets.dot" >"$out/sockets.txt" 2>&1; then
+		echo "Pictures: $out/sockets.png (minipoll-inspect -s sockets: data arriving on"
+		echo "          TCP and UNIX sockets; its steps in $out/sockets.txt)"
 	else
-		echo "Pictures: minipoll-inspect failed, see $out/sockets.txt"
+		echo "Pictures: minipoll-inspect could not draw: $(tail -n1 "$out/sockets.txt")"
 	fi
 else
-	# Hook: once build/bin/minipoll-inspect exists, the branch above draws
-	# an instance's rbtree, ready list and wait queues here.
-	echo "Pictures: none yet (minipoll-inspect is not built); they would go to $out/"
+	echo "Pictures: none (minipoll-inspect was not built); they would go to $out/"
 fi
 exit $status
