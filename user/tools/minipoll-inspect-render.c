@@ -333,7 +333,7 @@ static void dot_wqs(FILE *f, const struct mpi_dump *ds, int n)
 					prev, (unsigned long long)q->head_id);
 			prev = q->head_id;
 			any = true;
-			fprintf(f, "    wq_%016llx [shape=ellipse, style=filled, fillcolor=\"#cfd8dc\", label=\"wait queue %04llx\\nof a %s\\n%u entr%s\"];\n",
+			fprintf(f, "    wq_%016llx [shape=ellipse, style=filled, fillcolor=\"#cfd8dc\", label=\"wait queue %04llx\\nowner: %s\\n%u entr%s\"];\n",
 				(unsigned long long)q->head_id,
 				(unsigned long long)q->head_id & 0xffff,
 				token(q->owner, sizeof(q->owner), kind),
