@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT OR LGPL-2.1-or-later */
+/*
+ * mpbench: minipoll against epoll, poll and select, in instructions (in a
+ * guest booted with scripts/vm-run --icount, where CLOCK_MONOTONIC counts
+ * one nanosecond per instruction) or in wall-clock nanoseconds (--wall).
+ *
+ * Every measurement is a loop of many iterations timed as a whole; the
+ * figure recorded is the loop's cost divided by its iterations. Results are
+ * records {workload, n, impl, metric, value}, written as JSON and as a
+ * table (main.c). Each workload is one function in the table of workloads
+ * (main.c); each waiting mechanism is one struct mpb_impl (impl.c).
+ */
+#ifndef MPBENCH_H
+#define MPBENCH_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+
+/* ---- Options ---- */
+
+struct mpb_opts {
+	int wall;		/* --wall: units are ns, not instructions */
+	int quick;		/* --quick: smoke-test sizes */
+	int verbose;
+	uint64_t budget;	/* clock units spent per measurement */
+	int ns[8];		/* the N values to run, 0-terminated */
+	const char *impls;	/* comma-separated filter, or NULL for all */
+};
+
+extern struct mpb_opts mpb_opts;
+
+/* ---- Results ---- */
+
+/* The unit of timed metrics: "instr" (icount) or "ns" (--wall). */
+const char *mpb_unit(void);
+/* Record one result; metric may contain "%s", replaced by mpb_unit(). */
+void mpb_record(const char *workload, long n, const char *impl,
+		const char *metric, double value);
+void mpb_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mpb_die(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2), noreturn));
+
+/* ---- Timing ---- */
+
+uint64_t mpb_now(void);
+
+/*
+ * Run op(ctx, i) for a number of iterations chosen so that the loop takes
+ * about mpb_opts.budget clock units (at least min_iters, at most
+ * max_iters), after a few warm-up iterations; return the cost of one
+ * iteration. op returns 0, or -1 for a failure (fatal: a benchmark whose
+ * operation fails measures nothing).
+ */
+typedef int (*mpb_op)(void *ctx, long i);
+double mpb_measure(mpb_op op, void *ctx, long min_iters, long max_iters);
+
+/* ---- Waiting mechanisms ---- */
+
+/*
+ * One interest set on one mechanism. For poll and select the set is the
+ * caller's array (struct pollfd[], fd_set), kept up to date by add, mod and
+ * del in user space, as a program using them keeps it.
+ */
+struct mpb_set;
+
+struct mpb_impl {
+	const char *name;	/* "minipoll", "epoll", "poll", "select" */
+	long max_n;		/* the most fds it can watch here */
+	int kernel_set;		/* the interest set lives in the kernel */
+	struct mpb_set *(*create)(long capacity);
+	int (*add)(struct mpb_set *s, int fd, uint32_t events);
+	int (*mod)(struct mpb_set *s, int fd, uint32_t events);
+	int (*del)(struct mpb_set *s, int fd);
+	/* Ready events into out[0..max), like epoll_wait(); timeout in ms. */
+	int (*wait)(struct mpb_set *s, struct epoll_event *out, int max,
+		    int timeout);
+	void (*destroy)(struct mpb_set *s);
+	/* The instance's fd (minipoll, epoll), else -1. */
+	int (*fd)(struct mpb_set *s);
+};
+
+extern const struct mpb_impl *const mpb_impls[];	/* NULL-terminated */
+int mpb_impl_selected(const struct mpb_impl *im);
+
+/* ---- Shared fixtures ---- */
+
+/* n fresh eventfds (non-blocking), or the process dies trying. */
+int *mpb_eventfds(long n);
+void mpb_close_fds(int *fds, long n);
+/* A set of impl watching fds[0..n) for EPOLLIN, level-triggered. */
+struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds,
+			      long n);
+/*
+ * For every N of the options (from min_n up) a fresh set of N eventfds,
+ * and fn(im, fds, N) for every selected mechanism that can hold N.
+ */
+void mpb_for_each_n_impl(long min_n, void (*fn)(const struct mpb_impl *im,
+						const int *fds, long n));
+void mpb_efd_signal(int fd);
+void mpb_efd_drain(int fd);
+
+/* ---- Workloads ---- */
+
+struct mpb_workload {
+	const char *name;	/* as in results.json */
+	const char *what;	/* one line for --list and the table */
+	void (*run)(void);
+};
+
+void mpb_w_roundtrip(void);
+void mpb_w_ctl(void);
+void mpb_w_kready(void);
+void mpb_w_wakeup(void);
+void mpb_w_herd(void);
+void mpb_w_memory(void);
+void mpb_w_profile(void);
+
+#endif /* MPBENCH_H */
