@@ -37,6 +37,8 @@ help:
 	@echo 'make check-debug  the suite on a KASAN/lockdep/kmemleak kernel (built once)'
 	@echo 'make fuzz SECONDS=N  differential fuzzing in the guest (default 60 s)'
 	@echo 'make pictures   Documentation/pictures/ from minipoll-inspect runs in the guest'
+	@echo 'make bench      mpbench in the guest (icount): build/bench/results.json,'
+	@echo '                the table, cost.png (BENCH_ARGS="--wall" for wall clock)'
 	@echo 'make lint       checkpatch --strict and sparse on kmod/, -Werror on user code'
 	@echo 'make deps       install missing Debian packages'
 	@echo 'make install    library, headers, libminipoll.pc, tools, man pages'
@@ -100,6 +102,10 @@ fuzz: deps all
 # (scripts/make-pictures; Documentation/walkthrough.md).
 pictures: all
 	@$(TOP)/scripts/make-pictures
+
+# mpbench in the guest, in instructions (Documentation/performance.md).
+bench: deps all
+	@$(TOP)/scripts/bench $(BENCH_ARGS)
 
 lint: source
 	@$(TOP)/scripts/lint
@@ -192,6 +198,6 @@ install-check: all
 	@$(TOP)/scripts/install-check
 
 .PHONY: all help deps source module user tests demo check check-debug fuzz lint clean
-.PHONY: pictures
+.PHONY: pictures bench
 .PHONY: man man-lint install-man install uninstall modules_install
 .PHONY: dkms-source dkms-install dkms-uninstall install-all install-check
