@@ -25,6 +25,7 @@ static const struct mpb_workload workloads[] = {
 	{ "wakeup", "4: thread A writes, thread B blocked in wait returns", mpb_w_wakeup },
 	{ "herd", "5: 8 waiters on one eventfd, with and without EPOLLEXCLUSIVE", mpb_w_herd },
 	{ "memory", "6: kernel memory per watch (slab, memcg)", mpb_w_memory },
+	{ "ctl_batch", "beyond epoll: ADD, MOD, DEL of N in minipoll_ctl_batch() calls", mpb_w_ctl_batch },
 	{ "profile", "where the instructions go: differential probes", mpb_w_profile },
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))

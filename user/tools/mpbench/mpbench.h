@@ -114,5 +114,6 @@ void mpb_w_wakeup(void);
 void mpb_w_herd(void);
 void mpb_w_memory(void);
 void mpb_w_profile(void);
+void mpb_w_ctl_batch(void);
 
 #endif /* MPBENCH_H */
