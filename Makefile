@@ -80,9 +80,11 @@ tests: user source
 
 # The step-by-step tour (minipoll-demo), then the showcase: an echo server
 # on epoll and on minipoll under mptrace, and a picture in build/demo/.
+# (one line: vm-run quotes a command holding a newline for bash, not sh)
+DEMO_CMD := $(BUILD)/bin/minipoll-demo && \
+	sh $(TOP)/user/tools/mptrace-showcase.sh $(BUILD)/bin $(BUILD)/demo
 demo: deps all
-	$(VMRUN) $(VMRUN_FLAGS) -- sh -c '$(BUILD)/bin/minipoll-demo && \
-		sh $(TOP)/user/tools/mptrace-showcase.sh $(BUILD)/bin $(BUILD)/demo'
+	$(VMRUN) $(VMRUN_FLAGS) -- sh -c '$(DEMO_CMD)'
 
 check: deps all
 	@$(TOP)/scripts/check
