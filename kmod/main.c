@@ -2,8 +2,8 @@
 /*
  * minipoll: module init/exit, the /dev/minipoll misc device and its file
  * operations. Every open() creates an instance (core.c); the ioctls are
- * the ctl (ctl.c) and wait (wait.c) calls of epoll, and a batched ctl
- * (batch.c).
+ * the ctl (ctl.c) and wait (wait.c) calls of epoll, a batched ctl
+ * (batch.c) and the ready ring (ring.c, with mmap()).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -33,6 +33,8 @@ static int mp_open(struct inode *inode, struct file *file)
 
 static int mp_release(struct inode *inode, struct file *file)
 {
+	/* Every mapping holds the file: none is left. */
+	mp_ring_free(file->private_data);
 	mp_instance_release(file->private_data);
 	return 0;
 }
@@ -49,6 +51,10 @@ static long mp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mp_ioctl_wait(mp, argp);
 	case MINIPOLL_IOC_CTL_BATCH:
 		return mp_ioctl_ctl_batch(mp, argp);
+	case MINIPOLL_IOC_RING_SETUP:
+		return mp_ioctl_ring_setup(mp, argp);
+	case MINIPOLL_IOC_RING_WAIT:
+		return mp_ioctl_ring_wait(mp, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -61,6 +67,7 @@ const struct file_operations mp_fops = {
 	.release	= mp_release,
 	.poll		= mp_poll,
 	.unlocked_ioctl	= mp_ioctl,
+	.mmap		= mp_ring_mmap,
 	.compat_ioctl	= compat_ptr_ioctl,
 	.llseek		= noop_llseek,
 #ifdef CONFIG_PROC_FS

@@ -47,6 +47,8 @@
 struct mp_instance;
 struct seq_file;
 struct mp_user;
+struct mp_ring;
+struct vm_area_struct;
 
 /*
  * The bookkeeping of one watched struct file: every item, of any instance,
@@ -170,6 +172,12 @@ struct mp_instance {
 	u64 gen;
 	/* Depth found by that visit. mp_nest_mutex. */
 	int loop_depth;
+	/*
+	 * The ready ring (ring.c), NULL until MINIPOLL_IOC_RING_SETUP. Set
+	 * once under mp->mtx with release, read with acquire by mmap(),
+	 * which cannot take mp->mtx; freed with the instance.
+	 */
+	struct mp_ring *ring;
 	/* Wake-up nesting level for lockdep. poll_wait.lock. */
 	u8 nests;
 	/* Frees the instance after a grace period (nest walks run under RCU). */
@@ -239,6 +247,18 @@ long mp_ioctl_ctl_batch(struct mp_instance *mp, void __user *argp);
 
 /* wait.c */
 long mp_ioctl_wait(struct mp_instance *mp, void __user *argp);
+int mp_wait_events(struct mp_instance *mp, struct epoll_event __user *uevents,
+		   int maxevents, struct timespec64 *timeout, struct mp_ring *ring);
+struct timespec64 *mp_timeout_from_ms(struct timespec64 *to, int ms);
+
+/* ring.c */
+long mp_ioctl_ring_setup(struct mp_instance *mp, void __user *argp);
+long mp_ioctl_ring_wait(struct mp_instance *mp, void __user *argp);
+int mp_ring_mmap(struct file *file, struct vm_area_struct *vma);
+void mp_ring_free(struct mp_instance *mp);
+int mp_ring_space(struct mp_ring *ring);
+void mp_ring_put(struct mp_ring *ring, int i, __poll_t revents, __u64 data);
+int mp_ring_publish(struct mp_ring *ring, int n);
 
 /* nest.c */
 void mp_nest_begin(void);

@@ -53,7 +53,7 @@ static struct timespec64 mp_deadline(struct timespec64 rel)
  * cf. ep_timeout_to_timespec(): epoll_wait()'s milliseconds. Negative
  * means forever (NULL), zero means do not block.
  */
-static struct timespec64 *mp_timeout_from_ms(struct timespec64 *to, int ms)
+struct timespec64 *mp_timeout_from_ms(struct timespec64 *to, int ms)
 {
 	if (ms < 0)
 		return NULL;
@@ -152,9 +152,13 @@ static void mp_restore_sigmask(bool interrupted)
 		sigprocmask(SIG_SETMASK, &current->saved_sigmask, NULL);
 }
 
-/* cf. ep_send_events(): move ready events to user space. */
+/*
+ * cf. ep_send_events(): move ready events to user space - to @uevents, or
+ * with @ring into the slots of the ready ring (ring.c), which takes only
+ * as many as it has room for and then returns the entries it holds.
+ */
 static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uevents,
-			  int maxevents)
+			  int maxevents, struct mp_ring *ring)
 {
 	struct mp_item *mpi, *tmp;
 	LIST_HEAD(txlist);
@@ -168,6 +172,14 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 	init_poll_funcptr(&pt, NULL);
 
 	mp_lock(mp, 0);
+	if (ring) {
+		/* Only an empty ring is filled: see ring.c. */
+		maxevents = mp_ring_space(ring);
+		if (maxevents <= 0) {
+			mp_unlock(mp);
+			return -maxevents;
+		}
+	}
 	mp_start_scan(mp, &txlist);
 
 	/*
@@ -200,15 +212,20 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 		if (!revents)
 			continue;
 
-		/* The kernel's helper; the buffer passed access_ok() in mp_wait(). */
-		uevents = epoll_put_uevent(revents, mpi->event.data, uevents);
-		if (!uevents) {
-			/* Keep the event for the next call. */
-			list_add(&mpi->rdllink, &txlist);
-			mp_pm_stay_awake(mpi);
-			if (!res)
-				res = -EFAULT;
-			break;
+		if (ring) {
+			/* Kernel memory: cannot fault. */
+			mp_ring_put(ring, res, revents, mpi->event.data);
+		} else {
+			/* The kernel's helper; the buffer passed access_ok() in mp_wait(). */
+			uevents = epoll_put_uevent(revents, mpi->event.data, uevents);
+			if (!uevents) {
+				/* Keep the event for the next call. */
+				list_add(&mpi->rdllink, &txlist);
+				mp_pm_stay_awake(mpi);
+				if (!res)
+					res = -EFAULT;
+				break;
+			}
 		}
 		res++;
 
@@ -225,6 +242,8 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 			mp_pm_stay_awake(mpi);
 		}
 	}
+	if (ring)
+		res = mp_ring_publish(ring, res);
 	mp_done_scan(mp, &txlist);
 	mp_unlock(mp);
 	return res;
@@ -247,10 +266,11 @@ static int mp_autoremove_wake(wait_queue_entry_t *wq_entry, unsigned int mode, i
 
 /*
  * cf. ep_poll(). @timeout is an absolute deadline, {0, 0} for "do not
- * block", or NULL for "forever".
+ * block", or NULL for "forever". With @ring the events go to the ready
+ * ring instead of @uevents (MINIPOLL_IOC_RING_WAIT).
  */
-static int mp_wait_events(struct mp_instance *mp, struct epoll_event __user *uevents,
-			  int maxevents, struct timespec64 *timeout)
+int mp_wait_events(struct mp_instance *mp, struct epoll_event __user *uevents,
+		   int maxevents, struct timespec64 *timeout, struct mp_ring *ring)
 {
 	ktime_t expires, *to = NULL;
 	wait_queue_entry_t wait;
@@ -276,7 +296,7 @@ static int mp_wait_events(struct mp_instance *mp, struct epoll_event __user *uev
 	for (;;) {
 		if (eavail) {
 			/* Zero events with time left: wait on for more luck. */
-			res = mp_send_events(mp, uevents, maxevents);
+			res = mp_send_events(mp, uevents, maxevents, ring);
 			if (res)
 				return res;
 		}
@@ -343,7 +363,7 @@ static int mp_wait(struct mp_instance *mp, u64 uevents, int maxevents,
 		return -EINVAL;
 	if (!access_ok(events, maxevents * sizeof(struct epoll_event)))
 		return -EFAULT;
-	return mp_wait_events(mp, events, maxevents, timeout);
+	return mp_wait_events(mp, events, maxevents, timeout, NULL);
 }
 
 long mp_ioctl_wait(struct mp_instance *mp, void __user *argp)

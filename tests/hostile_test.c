@@ -475,7 +475,9 @@ TEST_F(hostile, unknown_commands_enotty)
 				unsigned long cmd = _IOC(dirs[d], MINIPOLL_IOC_MAGIC, nr, sizes[s]);
 
 				if (cmd == MINIPOLL_IOC_CTL || cmd == MINIPOLL_IOC_WAIT ||
-				    cmd == MINIPOLL_IOC_CTL_BATCH)
+				    cmd == MINIPOLL_IOC_CTL_BATCH ||
+				    cmd == MINIPOLL_IOC_RING_SETUP ||
+				    cmd == MINIPOLL_IOC_RING_WAIT)
 					continue;
 				errno = 0;
 				if (ioctl(self->mp, cmd, buf) != -1 || errno != RAW_BAD_CMD_ERRNO) {

@@ -133,6 +133,40 @@ int minipoll_pwait2(int mpfd, struct epoll_event *events, int maxevents,
 		    const struct timespec *timeout, const sigset_t *sigmask);
 
 /* ------------------------------------------------------------------ */
+/* The ready ring (beyond epoll)                                       */
+/* ------------------------------------------------------------------ */
+
+/* Opaque: a ready ring mapped into this process. */
+struct minipoll_ring;
+
+/*
+ * minipoll_ring_open - give mpfd a ready ring of entries slots (a power
+ * of two, 1 .. 65536) and map it. Once per instance. Returns the ring,
+ * or NULL with errno: EINVAL (bad entries; mpfd not an instance), EBADF,
+ * EBUSY (the instance has a ring already), ENOMEM, or mmap()'s errors.
+ */
+struct minipoll_ring *minipoll_ring_open(int mpfd, unsigned int entries);
+
+/*
+ * minipoll_ring_wait - like minipoll_wait() on the ring's instance, but
+ * events the kernel already published in the ring are taken without a
+ * system call; only an empty ring costs one, which refills it or sleeps
+ * (timeout as for epoll_wait()). A refill is one epoll_wait() with
+ * maxevents = the ring's size: LT items are re-polled at each refill, ET
+ * items reported once per edge, ONESHOT items disarmed when published.
+ * Safe to call from several threads. Errors: EINVAL (maxevents <= 0),
+ * EINTR, EBADF (the instance fd was closed).
+ */
+int minipoll_ring_wait(struct minipoll_ring *r, struct epoll_event *events,
+		       int maxevents, int timeout);
+
+/*
+ * minipoll_ring_close - unmap the ring and free r. The instance keeps
+ * its ring (it lives as long as the instance); its fd is not closed.
+ */
+void minipoll_ring_close(struct minipoll_ring *r);
+
+/* ------------------------------------------------------------------ */
 /* Recognising instances                                               */
 /* ------------------------------------------------------------------ */
 

@@ -36,6 +36,9 @@ MP_HIDDEN int mp_wait_ioctl(int mpfd, struct epoll_event *events, int maxevents,
 			    int use_timespec, const void *sigmask,
 			    size_t sigsetsize);
 
+/* wait.c: an ioctl that may block, as a cancellation point (see there). */
+MP_HIDDEN int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg);
+
 /*
  * After a failed ioctl on mpfd: did the call miss the instance, i.e. was
  * it refused before any module code ran, with nothing done?

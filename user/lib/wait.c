@@ -26,7 +26,7 @@ _Static_assert(sizeof(struct timespec) == 16 &&
  * user space that unwinding could leak. No system call is added: both
  * pthread_setcanceltype() calls stay in user space.
  */
-static int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg)
+int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg)
 {
 	int oldtype, ret, err;
 

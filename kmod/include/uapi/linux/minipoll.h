@@ -55,6 +55,38 @@
  *	also when a result could not be written back: the ops of that chunk
  *	were applied.
  *
+ * MINIPOLL_IOC_RING_SETUP (struct minipoll_ring_setup), mmap()
+ *	Gives the instance a ready ring of entries slots (a power of two,
+ *	1 .. MINIPOLL_RING_MAX_ENTRIES), once: a second setup gives EBUSY.
+ *	Returns size and events_off; mmap() size bytes at offset 0 of the
+ *	instance fd, MAP_SHARED, PROT_READ | PROT_WRITE: a struct
+ *	minipoll_ring_hdr, then at events_off the slots, struct
+ *	minipoll_ring_event[entries]. Any other length or offset, or a
+ *	private mapping, is EINVAL; mmap() before the setup is ENXIO. The
+ *	memory is charged to the caller's memory cgroup and lives as long
+ *	as the instance file, which every mapping holds open.
+ *
+ * MINIPOLL_IOC_RING_WAIT (struct minipoll_ring_wait)
+ *	Fill the ring: when it is empty (head == tail), do what one
+ *	MINIPOLL_IOC_WAIT with maxevents = entries would do, but store the
+ *	events in the slots after tail and then advance tail; sleep as that
+ *	wait would (timeout_ms as epoll_wait()'s) while nothing is ready.
+ *	LT items are re-polled at every fill, ET items are published once
+ *	per edge, ONESHOT items are disarmed when published. A fill is
+ *	never made into a ring that is not empty, so a ring never holds two
+ *	entries of one item and never overflows: what does not fit stays on
+ *	the ready list for the next fill. Returns the entries now in the
+ *	ring (tail - head), 0 on timeout; ENXIO without a ring.
+ *
+ *	Memory ordering. Kernel (producer): writes the slots, then
+ *	smp_store_release(&hdr->tail); reads hdr->head with
+ *	smp_load_acquire() before it reuses slots. User (consumer): loads
+ *	hdr->tail with acquire, reads slots head .. tail - 1, then stores
+ *	hdr->head with release (a compare-and-swap where several threads
+ *	consume). The kernel keeps its own copy of tail, entries and the
+ *	mask and never trusts the shared ones; a bad head only corrupts the
+ *	caller's own view.
+ *
  * MINIPOLL_IOC_DUMP (struct minipoll_dump)
  *	A snapshot of the instance for study tools (minipoll-inspect): its
  *	items in rbtree order with the tree's shape and colours, the ready
@@ -106,6 +138,42 @@ struct minipoll_ctl_batch {
 	__u64 ops;		/* user pointer to struct minipoll_batch_op[nr] */
 	__u32 nr;		/* 0 .. MINIPOLL_CTL_BATCH_MAX */
 	__u32 flags;		/* none defined yet: must be zero */
+	__u64 __reserved;	/* must be zero */
+};
+
+/* Largest ring: 65536 slots of 16 bytes, 1 MiB. */
+#define MINIPOLL_RING_MAX_ENTRIES	65536
+
+struct minipoll_ring_setup {
+	__u32 entries;		/* in: a power of two, 1 .. MINIPOLL_RING_MAX_ENTRIES */
+	__u32 flags;		/* in: none defined yet, must be zero */
+	__u64 size;		/* out: bytes to mmap() at offset 0 */
+	__u32 events_off;	/* out: offset of the slots in the mapping */
+	__u32 __reserved[3];	/* must be zero */
+};
+
+/* At offset 0 of the mapping; head and tail on cache lines of their own. */
+struct minipoll_ring_hdr {
+	__u32 head;		/* user: next slot to read; release after reading */
+	__u32 __pad0[15];
+	__u32 tail;		/* kernel: one past the newest slot; release after writing */
+	__u32 __pad1[15];
+	__u32 entries;		/* kernel: number of slots (read only) */
+	__u32 mask;		/* kernel: entries - 1 (read only) */
+	__u32 fills;		/* kernel: fills made (statistics) */
+	__u32 __pad2[13];
+};
+
+/* One slot: an event as epoll_wait() reports it, 16 bytes, aligned. */
+struct minipoll_ring_event {
+	__u32 events;
+	__u32 __pad;
+	__u64 data;
+};
+
+struct minipoll_ring_wait {
+	__s32 timeout_ms;	/* as epoll_wait(): < 0 forever, 0 do not block */
+	__u32 flags;		/* none defined yet, must be zero */
 	__u64 __reserved;	/* must be zero */
 };
 
@@ -191,6 +259,8 @@ struct minipoll_dump {
 #define MINIPOLL_IOC_WAIT	_IOW(MINIPOLL_IOC_MAGIC, 2, struct minipoll_wait)
 #define MINIPOLL_IOC_DUMP	_IOWR(MINIPOLL_IOC_MAGIC, 3, struct minipoll_dump)
 #define MINIPOLL_IOC_CTL_BATCH	_IOW(MINIPOLL_IOC_MAGIC, 4, struct minipoll_ctl_batch)
-/* Numbers 5 to 7 are reserved for the ready ring. */
+#define MINIPOLL_IOC_RING_SETUP	_IOWR(MINIPOLL_IOC_MAGIC, 5, struct minipoll_ring_setup)
+#define MINIPOLL_IOC_RING_WAIT	_IOW(MINIPOLL_IOC_MAGIC, 6, struct minipoll_ring_wait)
+/* Number 7 is reserved. */
 
 #endif /* _UAPI_LINUX_MINIPOLL_H */
