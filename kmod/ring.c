@@ -197,6 +197,7 @@ long mp_ioctl_ring_wait(struct mp_instance *mp, void __user *argp)
 int mp_ring_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct mp_instance *mp = file->private_data;
+	/* Acquire: pairs with the setup's release; no mp->mtx here. */
 	struct mp_ring *ring = smp_load_acquire(&mp->ring);
 	unsigned long off;
 	int err;

@@ -199,34 +199,7 @@ MP_SCENARIO(batch, nested_eloop)
 /* ------------------------------------------------------------------------ */
 /* The batch's own errors: no epoll counterpart */
 
-FIXTURE(raw) {
-	int mp;
-	int p[2];
-};
-
-FIXTURE_SETUP(raw)
-{
-	self->mp = -1;
-	if (!mp_have_minipoll())
-		return;
-	self->mp = minipoll_create1(EPOLL_CLOEXEC);
-	ASSERT_LE(0, self->mp);
-	ASSERT_EQ(0, mp_pipe(self->p));
-}
-
-FIXTURE_TEARDOWN(raw)
-{
-	if (self->mp < 0)
-		return;
-	close(self->mp);
-	close(self->p[0]);
-	close(self->p[1]);
-}
-
-#define NEED_MINIPOLL() do {						\
-	if (self->mp < 0)						\
-		SKIP(return, "/dev/minipoll is absent (module not loaded)"); \
-} while (0)
+MP_RAW_FIXTURE(raw);
 
 static int raw_batch(int mp, uint64_t ops, uint32_t nr, uint32_t flags, uint64_t res)
 {
@@ -249,7 +222,7 @@ TEST_F(raw, bad_pointers_efault)
 	struct minipoll_ctl_op op = OP(EPOLL_CTL_ADD, 0, EPOLLIN, 0);
 	void *ro;
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	op.fd = self->p[0];
 	errno = 0;
 	EXPECT_EQ(-1, raw_batch(self->mp, 1, 1, 0, 0));
@@ -286,7 +259,7 @@ TEST_F(raw, partial_array)
 	int efd[N], r, i;
 	char *map;
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	map = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, map);
 	ASSERT_EQ(0, munmap(map + 4096, 4096));
@@ -318,7 +291,7 @@ TEST_F(raw, sizes_and_reserved_einval)
 		OP(EPOLL_CTL_ADD, 0, EPOLLIN, 3),
 	};
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	errno = 0;
 	EXPECT_EQ(-1, minipoll_ctl_batch(self->mp, ops, MINIPOLL_CTL_BATCH_MAX + 1));
 	EXPECT_EQ(EINVAL, errno);
@@ -358,7 +331,7 @@ TEST_F(raw, bad_instance)
 	struct minipoll_ctl_op op = OP(EPOLL_CTL_ADD, 0, EPOLLIN, 1);
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	op.fd = self->p[0];
 	errno = 0;
 	EXPECT_EQ(-1, minipoll_ctl_batch(NOFD, &op, 1));

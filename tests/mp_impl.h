@@ -295,6 +295,36 @@ static inline void mp_compare_paired(struct __test_metadata *_metadata,
 	FIXTURE_SETUP(fx) { }						\
 	FIXTURE_TEARDOWN(fx) { }
 
+/*
+ * MP_RAW_FIXTURE(fx): for minipoll-only tests of ioctls epoll has no
+ * counterpart for. self->mp is an instance, -1 without the module (then
+ * NEED_RAW_MINIPOLL() skips); self->p is a pipe. Needs <minipoll.h>.
+ */
+#define MP_RAW_FIXTURE(fx)						\
+	FIXTURE(fx) { int mp; int p[2]; };				\
+	FIXTURE_SETUP(fx)						\
+	{								\
+		self->mp = -1;						\
+		if (!mp_have_minipoll())				\
+			return;						\
+		self->mp = minipoll_create1(EPOLL_CLOEXEC);		\
+		ASSERT_LE(0, self->mp);					\
+		ASSERT_EQ(0, mp_pipe(self->p));				\
+	}								\
+	FIXTURE_TEARDOWN(fx)						\
+	{								\
+		if (self->mp < 0)					\
+			return;						\
+		close(self->mp);					\
+		close(self->p[0]);					\
+		close(self->p[1]);					\
+	}
+
+#define NEED_RAW_MINIPOLL() do {					\
+	if (self->mp < 0)						\
+		SKIP(return, "/dev/minipoll is absent (module not loaded)"); \
+} while (0)
+
 #define MP_SCENARIO_TIMEOUT(fx, name, secs)				\
 	static void scn_##name(struct mp_tr *t, const struct mp_impl *I); \
 	TEST_F_TIMEOUT(fx, name, 2 * (secs) + 10)			\

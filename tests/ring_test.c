@@ -201,34 +201,7 @@ MP_SCENARIO(ring, blocks_until_woken)
 /* ------------------------------------------------------------------------ */
 /* Minipoll only */
 
-FIXTURE(raw) {
-	int mp;
-	int p[2];
-};
-
-FIXTURE_SETUP(raw)
-{
-	self->mp = -1;
-	if (!mp_have_minipoll())
-		return;
-	self->mp = minipoll_create1(EPOLL_CLOEXEC);
-	ASSERT_LE(0, self->mp);
-	ASSERT_EQ(0, mp_pipe(self->p));
-}
-
-FIXTURE_TEARDOWN(raw)
-{
-	if (self->mp < 0)
-		return;
-	close(self->mp);
-	close(self->p[0]);
-	close(self->p[1]);
-}
-
-#define NEED_MINIPOLL() do {						\
-	if (self->mp < 0)						\
-		SKIP(return, "/dev/minipoll is absent (module not loaded)"); \
-} while (0)
+MP_RAW_FIXTURE(raw);
 
 static int setup(int fd, uint32_t entries, struct minipoll_ring_setup *s)
 {
@@ -265,7 +238,7 @@ TEST_F(raw, setup_errors)
 	struct minipoll_ring_setup s;
 	unsigned int i;
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		EXPECT_ERR(EINVAL, setup(self->mp, bad[i], &s));
 	memset(&s, 0, sizeof(s));
@@ -293,7 +266,7 @@ TEST_F(raw, wait_errors)
 	struct minipoll_ring_wait w = { 0 };
 	struct minipoll_ring_setup s;
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	EXPECT_ERR(ENXIO, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
 	w.flags = 1;
 	EXPECT_ERR(EINVAL, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
@@ -311,7 +284,7 @@ TEST_F(raw, mmap_errors)
 	struct minipoll_ring_setup s;
 	void *m;
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, self->mp, 0);
 	EXPECT_EQ(MAP_FAILED, m);
 	EXPECT_EQ(ENXIO, errno);
@@ -351,7 +324,7 @@ TEST_F(raw, protocol)
 	int q[3][2], i;
 	void *m;
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	ASSERT_EQ(0, setup(self->mp, 2, &s));
 	m = mmap(NULL, s.size, PROT_READ | PROT_WRITE, MAP_SHARED, self->mp, 0);
 	ASSERT_NE(MAP_FAILED, m);
@@ -419,7 +392,7 @@ TEST_F(raw, harvest_without_syscall)
 	int q[8][2], i, status;
 	pid_t pid;
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	r = minipoll_ring_open(self->mp, 16);
 	ASSERT_NE(NULL, r);
 	for (i = 0; i < 8; i++) {
@@ -474,7 +447,7 @@ TEST_F(raw, concurrent_harvest)
 	int q[64][2], i, j, sum;
 	pthread_t th[4];
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	r = minipoll_ring_open(self->mp, 64);
 	ASSERT_NE(NULL, r);
 	for (i = 0; i < 64; i++) {
@@ -508,7 +481,7 @@ TEST_F(raw, unmap_close_orders)
 	void *m1, *m2;
 	int fd;
 
-	NEED_MINIPOLL();
+	NEED_RAW_MINIPOLL();
 	/* Close the fd first: the mappings keep the ring. */
 	fd = minipoll_create1(0);
 	ASSERT_LE(0, fd);
