@@ -32,7 +32,11 @@
 extern "C" {
 #endif
 
-/* The library's version, also the version node of its exported symbols. */
+/*
+ * The library's version (the package's, ../VERSION). Symbols are versioned
+ * LIBMINIPOLL_0.1 (the epoll API) and LIBMINIPOLL_0.2 (the batched ctl
+ * and the ready ring, beyond epoll).
+ */
 #define LIBMINIPOLL_VERSION_MAJOR	0
 #define LIBMINIPOLL_VERSION_MINOR	1
 
