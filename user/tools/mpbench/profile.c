@@ -16,6 +16,11 @@
  *                  ioctl (minipoll) or epoll_wait()
  *   wait0          the same through libminipoll (+ its cancellation guard)
  *   mod_raw, mod   EPOLL_CTL_MOD of a watched fd, bare and through the library
+ *   write_read     write() and read() of an eventfd one instance watches:
+ *                  the wake-up callback's cost (the read's EPOLLOUT wake-up
+ *                  is filtered out by both) on top of eventfd's own
+ *   wait1_raw      a wait that returns one level-triggered event (never
+ *                  drained, so always ready), bare
  *   cancelguard    the two pthread_setcanceltype() calls libminipoll puts
  *                  around a wait, alone
  */
@@ -38,6 +43,8 @@
 
 struct pr_ctx {
 	int mp, ep, efd;
+	int mp_efd, ep_efd;	/* watched by one instance only */
+	int mp1, ep1;		/* one ready item each */
 	struct epoll_event out[8];
 };
 
@@ -166,6 +173,46 @@ static int p_mp_mod(void *p, long i)
 	return minipoll_ctl(c->mp, EPOLL_CTL_MOD, c->efd, &ev);
 }
 
+static int write_read(int efd)
+{
+	uint64_t v = 1;
+
+	if (write(efd, &v, sizeof(v)) != sizeof(v) || read(efd, &v, sizeof(v)) != sizeof(v))
+		return -1;
+	return 0;
+}
+
+static int p_ep_write_read(void *p, long i)
+{
+	(void)i;
+	return write_read(((struct pr_ctx *)p)->ep_efd);
+}
+
+static int p_mp_write_read(void *p, long i)
+{
+	(void)i;
+	return write_read(((struct pr_ctx *)p)->mp_efd);
+}
+
+static int p_ep_wait1(void *p, long i)
+{
+	struct pr_ctx *c = p;
+
+	(void)i;
+	return epoll_wait(c->ep1, c->out, 8, 0) == 1 ? 0 : (errno = EPROTO, -1);
+}
+
+static int p_mp_wait1_raw(void *p, long i)
+{
+	struct pr_ctx *c = p;
+	struct minipoll_wait w = {
+		.events = (uintptr_t)c->out, .maxevents = 8, .timeout_ms = 0,
+	};
+
+	(void)i;
+	return ioctl(c->mp1, MINIPOLL_IOC_WAIT, &w) == 1 ? 0 : (errno = EPROTO, -1);
+}
+
 static int p_cancelguard(void *p, long i)
 {
 	int old;
@@ -197,6 +244,10 @@ static const struct probe {
 	{ "mod_raw", "minipoll", p_mp_mod_raw },
 	{ "mod", "epoll", p_ep_mod },
 	{ "mod", "minipoll", p_mp_mod },
+	{ "write_read", "epoll", p_ep_write_read },
+	{ "write_read", "minipoll", p_mp_write_read },
+	{ "wait1_raw", "epoll", p_ep_wait1 },
+	{ "wait1_raw", "minipoll", p_mp_wait1_raw },
 };
 
 void mpb_w_profile(void)
@@ -206,13 +257,24 @@ void mpb_w_profile(void)
 	char metric[48];
 	size_t i;
 
+	int *efd = mpb_eventfds(4);
+
 	c.mp = minipoll_create1(0);
 	c.ep = epoll_create1(0);
-	c.efd = eventfd(0, EFD_NONBLOCK);
-	if (c.mp < 0 || c.ep < 0 || c.efd < 0)
+	c.mp1 = minipoll_create1(0);
+	c.ep1 = epoll_create1(0);
+	if (c.mp < 0 || c.ep < 0 || c.mp1 < 0 || c.ep1 < 0)
 		mpb_die("profile: setup: %s", strerror(errno));
+	c.efd = efd[0];
+	c.mp_efd = efd[1];
+	c.ep_efd = efd[2];
+	mpb_efd_signal(efd[3]);		/* ready for good: the wait1 probes */
 	if (minipoll_ctl(c.mp, EPOLL_CTL_ADD, c.efd, &ev) ||
-	    epoll_ctl(c.ep, EPOLL_CTL_ADD, c.efd, &ev))
+	    epoll_ctl(c.ep, EPOLL_CTL_ADD, c.efd, &ev) ||
+	    minipoll_ctl(c.mp, EPOLL_CTL_ADD, c.mp_efd, &ev) ||
+	    epoll_ctl(c.ep, EPOLL_CTL_ADD, c.ep_efd, &ev) ||
+	    minipoll_ctl(c.mp1, EPOLL_CTL_ADD, efd[3], &ev) ||
+	    epoll_ctl(c.ep1, EPOLL_CTL_ADD, efd[3], &ev))
 		mpb_die("profile: add: %s", strerror(errno));
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		/* Recorded as "%s_<probe>", the unit filled in by mpb_record(). */
@@ -220,7 +282,9 @@ void mpb_w_profile(void)
 		mpb_record("profile", 1, probes[i].impl, metric,
 			   mpb_measure(probes[i].op, &c, 10, 1000000));
 	}
-	close(c.efd);
+	mpb_close_fds(efd, 4);
 	close(c.ep);
 	close(c.mp);
+	close(c.ep1);
+	close(c.mp1);
 }
