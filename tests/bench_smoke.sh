@@ -8,7 +8,7 @@
 #   - the JSON is one list of records of the documented shape (python3's
 #     json module too, where there is one);
 #   - every workload has records for minipoll, epoll, poll and select
-#     (profile and ctl_batch: minipoll and epoll);
+#     (profile, ctl_batch and ring: minipoll and epoll);
 #   - every cost is positive, and the herd's wakeup counts are epoll's
 #     (8 per event, 1 with EPOLLEXCLUSIVE).
 #
@@ -39,7 +39,7 @@ bad() { echo "not ok: $*"; fail=1; }
 
 echo "# $bin --quick --wall -n 10"
 if ! "$bin" --quick --wall -n 10 -b 50000 \
-	-w roundtrip,ctl,kready,wakeup,herd,memory,profile,ctl_batch -o "$json" > "$tmp/table"; then
+	-w roundtrip,ctl,kready,wakeup,herd,memory,profile,ctl_batch,ring -o "$json" > "$tmp/table"; then
 	cat "$tmp/table"
 	echo "not ok: mpbench failed"
 	exit 1
@@ -67,9 +67,9 @@ field() {	# workload impl -> values of its records
 	sed -n "s/.*\"workload\": \"$1\", \"n\": [0-9]*, \"impl\": \"$2\", \"metric\": \"$3\", \"value\": \\([-0-9.]*\\).*/\\1/p" "$json"
 }
 
-for w in roundtrip ctl kready wakeup herd memory profile ctl_batch; do
+for w in roundtrip ctl kready wakeup herd memory profile ctl_batch ring; do
 	impls="minipoll epoll poll select"
-	case $w in profile|ctl_batch) impls="minipoll epoll" ;; esac
+	case $w in profile|ctl_batch|ring) impls="minipoll epoll" ;; esac
 	for i in $impls; do
 		[ -n "$(field $w $i '[a-z_]*')" ] || bad "no $w record for $i"
 	done

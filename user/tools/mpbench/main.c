@@ -33,6 +33,7 @@ static const struct mpb_workload workloads[] = {
 	{ "herd", "5: 8 waiters on one eventfd, with and without EPOLLEXCLUSIVE", mpb_w_herd },
 	{ "memory", "6: kernel memory per watch (slab, memcg)", mpb_w_memory },
 	{ "ctl_batch", "beyond epoll: ADD, MOD, DEL of N in minipoll_ctl_batch() calls", mpb_w_ctl_batch },
+	{ "ring", "beyond epoll: workload 3 through minipoll_ring_wait() on a 64-slot ring", mpb_w_ring },
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 

@@ -115,5 +115,6 @@ void mpb_w_herd(void);
 void mpb_w_memory(void);
 void mpb_w_profile(void);
 void mpb_w_ctl_batch(void);
+void mpb_w_ring(void);
 
 #endif /* MPBENCH_H */
