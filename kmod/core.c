@@ -72,12 +72,17 @@
 #include "mp.h"
 
 static struct kmem_cache *mp_item_cache __read_mostly;
+
+/* Instance ids, from 1, never reused while the module is loaded. */
+static atomic64_t mp_last_id = ATOMIC64_INIT(0);
 struct kmem_cache *mp_pwq_cache __read_mostly;
 
 int mp_cache_init(void)
 {
 	/* Keep the item within two cache lines: see struct mp_item. */
 	BUILD_BUG_ON(sizeof(void *) <= 8 && sizeof(struct mp_item) > 128);
+	/* One 64-byte slab object per wait entry: see struct mp_pwq. */
+	BUILD_BUG_ON(sizeof(void *) <= 8 && sizeof(struct mp_pwq) > 64);
 
 	mp_item_cache = kmem_cache_create("minipoll_mpi", sizeof(struct mp_item), 0,
 					  SLAB_HWCACHE_ALIGN | SLAB_ACCOUNT, NULL);
@@ -138,6 +143,7 @@ struct mp_instance *mp_instance_alloc(struct file *file)
 	mp->ovflist = MP_OVF_INACTIVE;
 	INIT_WORK(&mp->reap_work, mp_reap_work);
 	mp->file = file;
+	mp->id = atomic64_inc_return(&mp_last_id);
 	return mp;
 }
 

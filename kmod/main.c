@@ -3,7 +3,8 @@
  * minipoll: module init/exit, the /dev/minipoll misc device and its file
  * operations. Every open() creates an instance (core.c); the ioctls are
  * the ctl (ctl.c) and wait (wait.c) calls of epoll, a batched ctl
- * (batch.c) and the ready ring (ring.c, with mmap()).
+ * (batch.c), the ready ring (ring.c, with mmap()) and the state dump
+ * (dump.c).
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -28,11 +29,14 @@ static int mp_open(struct inode *inode, struct file *file)
 	file->f_flags &= ~O_LARGEFILE;
 	file->f_mode &= ~(FMODE_PREAD | FMODE_PWRITE);
 	file->private_data = mp;
+	mp_debugfs_add(mp);
 	return 0;
 }
 
 static int mp_release(struct inode *inode, struct file *file)
 {
+	/* First: a debugfs reader may be waiting for the mutex. */
+	mp_debugfs_remove(file->private_data);
 	/* Every mapping holds the file: none is left. */
 	mp_ring_free(file->private_data);
 	mp_instance_release(file->private_data);
@@ -55,6 +59,8 @@ static long mp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return mp_ioctl_ring_setup(mp, argp);
 	case MINIPOLL_IOC_RING_WAIT:
 		return mp_ioctl_ring_wait(mp, argp);
+	case MINIPOLL_IOC_DUMP:
+		return mp_ioctl_dump(mp, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -95,11 +101,16 @@ static int __init mp_init(void)
 	err = mp_lifetime_init();
 	if (err)
 		goto err_cache;
-	err = misc_register(&mp_miscdev);
+	err = mp_dump_init();
 	if (err)
 		goto err_lifetime;
+	err = misc_register(&mp_miscdev);
+	if (err)
+		goto err_dump;
 	return 0;
 
+err_dump:
+	mp_dump_exit();
 err_lifetime:
 	mp_lifetime_exit();
 err_cache:
@@ -110,6 +121,7 @@ err_cache:
 static void __exit mp_exit(void)
 {
 	misc_deregister(&mp_miscdev);
+	mp_dump_exit();
 	mp_lifetime_exit();
 	mp_cache_exit();
 }

@@ -44,6 +44,19 @@
 /* mp->ovflist and mpi->next when no event transfer is running. */
 #define MP_OVF_INACTIVE	((void *)-1L)
 
+/*
+ * What one run of the wake-up callback did for its item: the outcome of
+ * the minipoll_callback tracepoint (Documentation/tracepoints.md).
+ */
+enum mp_cb_outcome {
+	MP_CB_QUEUED = 0,	/* added to the ready list */
+	MP_CB_CHAINED = 1,	/* chained on the overflow list (transfer running) */
+	MP_CB_ALREADY = 2,	/* already on the ready or overflow list */
+	MP_CB_IGN_MASK = 3,	/* the key holds nothing the item asked for */
+	MP_CB_IGN_DISARMED = 4,	/* EPOLLONESHOT fired: no events until MOD */
+	MP_CB_POLLFREE = 5,	/* the queue is going away (handled as above, too) */
+};
+
 struct mp_instance;
 struct seq_file;
 struct mp_user;
@@ -71,20 +84,40 @@ struct mp_tfile {
 	struct rcu_head rcu;
 };
 
-/* One wait-queue entry of an item on one wait queue of its target. */
+/*
+ * One wait-queue entry of an item on one wait queue of its target. Sized
+ * to one 64-byte slab object: the owning item lives in wait.private, which
+ * wake-ups ignore for entries with their own func (only
+ * default_wake_function() reads it), so the counters below cost nothing.
+ */
 struct mp_pwq {
-	/* Linked on *whead; our callback is its func. whead->lock. */
+	/*
+	 * Linked on *whead; our callback is its func, the item its private.
+	 * whead->lock.
+	 */
 	wait_queue_entry_t wait;
 	/*
 	 * The queue the entry is on. Set to NULL (release) by the callback
 	 * when the queue announces POLLFREE; read with acquire under RCU.
 	 */
 	wait_queue_head_t *whead;
-	/* The item this entry wakes. Constant. */
-	struct mp_item *mpi;
 	/* Next entry of the same item. See mpi->pwqlist. */
 	struct mp_pwq *next;
+	/*
+	 * Statistics for the dump: callbacks that ran for this entry, and
+	 * those that found nothing for the item (key outside its mask, or
+	 * disarmed). Written by the callback, so under whead->lock; final
+	 * once whead is NULL.
+	 */
+	u32 callbacks;
+	u32 ignored;
 };
+
+/* The item a wait entry wakes. Constant. */
+static inline struct mp_item *mp_pwq_item(const struct mp_pwq *pwq)
+{
+	return pwq->wait.private;
+}
 
 /*
  * One watched (file, fd) pair. A busy server has hundreds of thousands of
@@ -132,6 +165,12 @@ struct mp_item {
 	 * mp->mtx; events is also read by the wake-up callback without it.
 	 */
 	struct epoll_event event;
+	/*
+	 * Events of this item copied to user space, for the dump. mp->mtx.
+	 * Fills the tail padding left by the packed 12-byte epoll_event of
+	 * x86-64; where epoll_event is 16 bytes this would cost 8 more.
+	 */
+	u32 deliveries;
 };
 
 /* One instance: the private data of an open /dev/minipoll file. */
@@ -182,6 +221,10 @@ struct mp_instance {
 	u8 nests;
 	/* Frees the instance after a grace period (nest walks run under RCU). */
 	struct rcu_head rcu;
+	/* Names the instance in dumps, tracepoints and debugfs. Constant. */
+	u64 id;
+	/* Its file in debugfs (dump.c), or an error pointer. Constant. */
+	struct dentry *debugfs;
 };
 
 /* Wrapper handed to vfs_poll() when an item registers its wait entries. */
@@ -285,6 +328,15 @@ void mp_user_put(struct mp_user *user);
 bool mp_watch_charge(struct mp_user *user);
 void mp_watch_uncharge(struct mp_user *user);
 int mp_watches_init(void);
+
+/* dump.c */
+int mp_dump_init(void);
+void mp_dump_exit(void);
+u64 mp_obj_id(const void *ptr);
+void mp_file_kind(struct file *file, char *kind, size_t size);
+void mp_debugfs_add(struct mp_instance *mp);
+void mp_debugfs_remove(struct mp_instance *mp);
+long mp_ioctl_dump(struct mp_instance *mp, void __user *argp);
 
 /* fdinfo.c */
 void mp_show_fdinfo(struct seq_file *m, struct file *file);

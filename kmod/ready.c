@@ -129,35 +129,46 @@ static int mp_exclusive_woke(__poll_t events, __poll_t pollflags)
 static int mp_poll_callback(wait_queue_entry_t *wait, unsigned int mode, int sync, void *key)
 {
 	struct mp_pwq *pwq = container_of(wait, struct mp_pwq, wait);
-	struct mp_item *mpi = pwq->mpi;
+	struct mp_item *mpi = mp_pwq_item(pwq);
 	struct mp_instance *mp = mpi->mp;
 	__poll_t pollflags = key_to_poll(key);
+	enum mp_cb_outcome outcome;
 	unsigned long flags;
 	bool pwake = false;
 	__poll_t events;
 	int ewake = 0;
 
+	/* whead->lock is held: the entry's counters are ours. */
+	pwq->callbacks++;
+
 	spin_lock_irqsave(&mp->lock, flags);
 	events = READ_ONCE(mpi->event.events);
 
 	/* Disarmed (EPOLLONESHOT fired, or MOD to no events): ignore. */
-	if (!(events & ~MP_PRIVATE_BITS))
-		goto out_unlock;
+	if (!(events & ~MP_PRIVATE_BITS)) {
+		outcome = MP_CB_IGN_DISARMED;
+		goto out_ignored;
+	}
 
 	/* Targets that tell what happened: ignore what was not asked for. */
-	if (pollflags && !(pollflags & events))
-		goto out_unlock;
+	if (pollflags && !(pollflags & events)) {
+		outcome = MP_CB_IGN_MASK;
+		goto out_ignored;
+	}
 
+	outcome = MP_CB_ALREADY;
 	if (READ_ONCE(mp->ovflist) != MP_OVF_INACTIVE) {
 		/* A transfer owns the ready list: chain the item, once. */
 		if (mpi->next == MP_OVF_INACTIVE) {
 			mpi->next = READ_ONCE(mp->ovflist);
 			WRITE_ONCE(mp->ovflist, mpi);
 			mp_pm_stay_awake_rcu(mpi);
+			outcome = MP_CB_CHAINED;
 		}
 	} else if (!mp_item_linked(mpi)) {
 		list_add_tail(&mpi->rdllink, &mp->rdllist);
 		mp_pm_stay_awake_rcu(mpi);
+		outcome = MP_CB_QUEUED;
 	}
 
 	/* Waiters queue and leave under mp->lock, held here: no barrier needed. */
@@ -171,9 +182,16 @@ static int mp_poll_callback(wait_queue_entry_t *wait, unsigned int mode, int syn
 	}
 	/* Pollers are woken below, without mp->lock; a racy peek is fine. */
 	pwake = waitqueue_active(&mp->poll_wait);
+	goto out_unlock;
 
+out_ignored:
+	pwq->ignored++;
 out_unlock:
 	spin_unlock_irqrestore(&mp->lock, flags);
+
+	if (pollflags & POLLFREE)
+		outcome = MP_CB_POLLFREE;
+	(void)outcome;
 
 	/* Outside mp->lock: a parent's callback may run from here. */
 	if (pwake)
@@ -221,8 +239,10 @@ void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_tabl
 		return;
 	}
 	init_waitqueue_func_entry(&pwq->wait, mp_poll_callback);
+	pwq->wait.private = mpi;
 	pwq->whead = whead;
-	pwq->mpi = mpi;
+	pwq->callbacks = 0;
+	pwq->ignored = 0;
 	if (mpi->event.events & EPOLLEXCLUSIVE)
 		add_wait_queue_exclusive(whead, &pwq->wait);
 	else

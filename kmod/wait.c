@@ -228,6 +228,7 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 			}
 		}
 		res++;
+		mpi->deliveries++;
 
 		if (mpi->event.events & EPOLLONESHOT) {
 			/* Disarm until EPOLL_CTL_MOD. */

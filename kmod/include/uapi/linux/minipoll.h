@@ -96,7 +96,9 @@
  *	always returns the full counts, so a second call with larger arrays
  *	gets everything. Kernel addresses never reach user space: objects
  *	are named by ids, keyed hashes that are equal for the same object
- *	for as long as the module is loaded.
+ *	for as long as the module is loaded. The dump holds the instance's
+ *	mutex, as an event transfer does, so it never sees a transfer in
+ *	flight: nr_ovf is 0 (the debugfs file shows the overflow list).
  *
  * Reserved fields and unknown flags must be zero, else EINVAL. An unknown
  * ioctl command gives ENOTTY. A bad pointer gives EFAULT.
@@ -221,7 +223,7 @@ struct minipoll_dump_item {
 	__u32 nr_wqs;
 	__u32 callbacks;	/* wake-up callbacks that reached the item */
 	__u32 deliveries;	/* events copied to user space */
-	__u32 ignored;		/* callbacks that did not queue it */
+	__u32 ignored;		/* callbacks outside its mask or while disarmed */
 	__u8 color;		/* MINIPOLL_DUMP_RED or MINIPOLL_DUMP_BLACK */
 	__u8 state;		/* MINIPOLL_DUMP_* state bits */
 	__u8 __pad[6];		/* zeroed */
@@ -230,7 +232,7 @@ struct minipoll_dump_item {
 
 /* One wait-queue entry an item hung on a queue of its target. */
 struct minipoll_dump_wq {
-	__u64 head_id;		/* id of the wait_queue_head: same id, same queue */
+	__u64 head_id;		/* id of the wait_queue_head: same id, same queue; 0 if FREED */
 	__u32 item;		/* index of the owning item */
 	__u32 flags;		/* MINIPOLL_DUMP_WQ_* */
 	__u32 queue_len;	/* entries on that queue now, all owners */
