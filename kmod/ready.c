@@ -189,6 +189,7 @@ out_ignored:
 out_unlock:
 	spin_unlock_irqrestore(&mp->lock, flags);
 
+	/* For the minipoll_callback tracepoint (Documentation/tracepoints.md), to come. */
 	if (pollflags & POLLFREE)
 		outcome = MP_CB_POLLFREE;
 	(void)outcome;
