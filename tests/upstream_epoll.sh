@@ -7,7 +7,9 @@
 #   built unmodified from linux-source-6.1 by this directory's Makefile, is
 #   run twice: plainly, on the real epoll (the control), and with
 #   `MINIPOLL_STRICT=1 minipoll-run`, on minipoll through the LD_PRELOAD shim.
-#   All 64 must pass on both. A few upstream tests are timing-sensitive under
+#   minipoll must pass all 64 (the verdict rules are at the end: a guest
+#   where the control fails too is reported as a skip, not judged). A few
+#   upstream tests are timing-sensitive under
 #   TCG, so a run with failures is repeated, at most twice; the number of
 #   attempts each needed is reported, with the tests that failed on the way.
 #
@@ -103,11 +105,23 @@ for i in $(seq "$attempts"); do
 	done
 done
 
-status=0
-[ $done_epoll -eq 1 ] || { echo "not ok: epoll (the control) did not pass 64/64"; status=1; }
-if [ $have_minipoll -eq 1 ] && [ $done_minipoll -ne 1 ]; then
-	echo "not ok: minipoll did not pass 64/64"
-	status=1
+# The verdict is on minipoll; epoll is the control that shows this guest
+# can pass the test at all (epoll58-60 are timing tests, and a slow guest -
+# TCG, a KASAN kernel, a loaded host - can fail them on the real epoll).
+# minipoll 64/64: ok, whatever the control did. minipoll short of 64/64
+# while epoll passed: a failure. Both short: this guest cannot judge, skip.
+if [ $have_minipoll -eq 0 ]; then
+	[ $done_epoll -eq 1 ] || { echo "not ok: epoll did not pass 64/64"; exit 1; }
+	exit $ksft_skip
 fi
-[ $status -eq 0 ] && [ $have_minipoll -eq 0 ] && exit $ksft_skip
-exit $status
+if [ $done_minipoll -eq 1 ]; then
+	[ $done_epoll -eq 1 ] ||
+		echo "note: the control (epoll) did not pass 64/64 here; minipoll did"
+	exit 0
+fi
+if [ $done_epoll -eq 1 ]; then
+	echo "not ok: minipoll did not pass 64/64 where epoll did"
+	exit 1
+fi
+echo "SKIP: neither epoll nor minipoll passed 64/64: this guest is too slow for the timing cases"
+exit $ksft_skip
