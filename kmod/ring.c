@@ -202,8 +202,9 @@ int mp_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	unsigned long off;
 	int err;
 
+	/* Without a ring the fd is an epoll fd, which cannot be mapped. */
 	if (!ring)
-		return -ENXIO;
+		return -ENODEV;
 	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != ring->size)
 		return -EINVAL;
 	/* A private copy would never see the kernel's stores, nor it ours. */

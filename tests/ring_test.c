@@ -287,7 +287,7 @@ TEST_F(raw, mmap_errors)
 	NEED_RAW_MINIPOLL();
 	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, self->mp, 0);
 	EXPECT_EQ(MAP_FAILED, m);
-	EXPECT_EQ(ENXIO, errno);
+	EXPECT_EQ(ENODEV, errno);	/* as on an epoll fd (instance_test compares) */
 	ASSERT_EQ(0, setup(self->mp, 1024, &s));
 	ASSERT_EQ(4096 * 5, (long)s.size);
 	EXPECT_EQ(MAP_FAILED, mmap(NULL, 4096, PROT_READ, MAP_SHARED, self->mp, 0));
