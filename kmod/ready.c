@@ -12,7 +12,6 @@
 #include <linux/slab.h>
 
 #include "mp.h"
-#include "mp_trace.h"
 
 /*
  * cf. ep_events_available(). Lockless, so it may miss an item being
@@ -37,14 +36,10 @@ void mp_start_scan(struct mp_instance *mp, struct list_head *txlist)
 	spin_unlock_irq(&mp->lock);
 }
 
-/*
- * cf. ep_done_scan(): end a transfer; @txlist holds what was not taken.
- * Returns how many items the overflow list brought back (for tracing).
- */
-unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
+/* cf. ep_done_scan(): end a transfer; @txlist holds what was not taken. */
+void mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
 {
 	struct mp_item *mpi, *next;
-	unsigned int overflowed = 0;
 
 	lockdep_assert_held(&mp->mtx);
 
@@ -60,7 +55,6 @@ unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
 		if (!mpi->dead && !mp_item_linked(mpi)) {
 			list_add(&mpi->rdllink, &mp->rdllist);
 			mp_pm_stay_awake(mpi);
-			overflowed++;
 		}
 	}
 	WRITE_ONCE(mp->ovflist, MP_OVF_INACTIVE);
@@ -76,18 +70,6 @@ unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
 	if (!list_empty(&mp->rdllist) && waitqueue_active(&mp->wq))
 		wake_up(&mp->wq);
 	spin_unlock_irq(&mp->lock);
-	return overflowed;
-}
-
-/* Entries on a wait queue; caller holds its lock. For tracing only. */
-static u32 mp_count_entries(wait_queue_head_t *wq)
-{
-	wait_queue_entry_t *entry;
-	u32 n = 0;
-
-	list_for_each_entry(entry, &wq->head, entry)
-		n++;
-	return n;
 }
 
 /*
@@ -114,9 +96,6 @@ void mp_poll_safewake(struct mp_instance *mp, struct mp_item *mpi, __poll_t poll
 	}
 
 	spin_lock_irqsave_nested(&mp->poll_wait.lock, flags, nests);
-	if (trace_minipoll_propagate_enabled())
-		trace_minipoll_propagate(mp, EPOLLIN | pollflags,
-					 mp_count_entries(&mp->poll_wait));
 	mp->nests = nests + 1;
 	wake_up_locked_poll(&mp->poll_wait, EPOLLIN | pollflags);
 	mp->nests = 0;
@@ -210,9 +189,10 @@ out_ignored:
 out_unlock:
 	spin_unlock_irqrestore(&mp->lock, flags);
 
+	/* For the minipoll_callback tracepoint (Documentation/tracepoints.md), to come. */
 	if (pollflags & POLLFREE)
 		outcome = MP_CB_POLLFREE;
-	trace_minipoll_callback(mpi, pollflags, events, outcome);
+	(void)outcome;
 
 	/* Outside mp->lock: a parent's callback may run from here. */
 	if (pwake)
@@ -231,7 +211,6 @@ out_unlock:
 		 * repeated: list_del_init(), not __remove_wait_queue().
 		 */
 		list_del_init(&wait->entry);
-		trace_minipoll_wq_remove(mpi, pwq->whead, 1);
 		/*
 		 * Release: the unlink above is visible to whoever sees NULL.
 		 * After this store, nothing keeps pwq, mpi or mp alive for us.
@@ -271,7 +250,6 @@ void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_tabl
 		add_wait_queue(whead, &pwq->wait);
 	pwq->next = mpi->pwqlist;
 	mpi->pwqlist = pwq;
-	trace_minipoll_wq_add(mpi, whead, file);
 }
 
 /* cf. ep_remove_wait_queue() */
@@ -288,10 +266,8 @@ static void mp_pwq_remove(struct mp_pwq *pwq)
 	rcu_read_lock();
 	/* Acquire: pairs with the release in mp_poll_callback(). */
 	whead = smp_load_acquire(&pwq->whead);
-	if (whead) {
+	if (whead)
 		remove_wait_queue(whead, &pwq->wait);
-		trace_minipoll_wq_remove(mp_pwq_item(pwq), whead, 0);
-	}
 	rcu_read_unlock();
 }
 
