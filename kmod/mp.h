@@ -44,19 +44,6 @@
 /* mp->ovflist and mpi->next when no event transfer is running. */
 #define MP_OVF_INACTIVE	((void *)-1L)
 
-/*
- * What one run of the wake-up callback did for its item: the outcome of
- * the minipoll_callback tracepoint (Documentation/tracepoints.md).
- */
-enum mp_cb_outcome {
-	MP_CB_QUEUED = 0,	/* added to the ready list */
-	MP_CB_CHAINED = 1,	/* chained on the overflow list (transfer running) */
-	MP_CB_ALREADY = 2,	/* already on the ready or overflow list */
-	MP_CB_IGN_MASK = 3,	/* the key holds nothing the item asked for */
-	MP_CB_IGN_DISARMED = 4,	/* EPOLLONESHOT fired: no events until MOD */
-	MP_CB_POLLFREE = 5,	/* the queue is going away (handled as above, too) */
-};
-
 struct mp_instance;
 struct seq_file;
 struct mp_user;

@@ -132,7 +132,6 @@ static int mp_poll_callback(wait_queue_entry_t *wait, unsigned int mode, int syn
 	struct mp_item *mpi = mp_pwq_item(pwq);
 	struct mp_instance *mp = mpi->mp;
 	__poll_t pollflags = key_to_poll(key);
-	enum mp_cb_outcome outcome;
 	unsigned long flags;
 	bool pwake = false;
 	__poll_t events;
@@ -145,30 +144,23 @@ static int mp_poll_callback(wait_queue_entry_t *wait, unsigned int mode, int syn
 	events = READ_ONCE(mpi->event.events);
 
 	/* Disarmed (EPOLLONESHOT fired, or MOD to no events): ignore. */
-	if (!(events & ~MP_PRIVATE_BITS)) {
-		outcome = MP_CB_IGN_DISARMED;
+	if (!(events & ~MP_PRIVATE_BITS))
 		goto out_ignored;
-	}
 
 	/* Targets that tell what happened: ignore what was not asked for. */
-	if (pollflags && !(pollflags & events)) {
-		outcome = MP_CB_IGN_MASK;
+	if (pollflags && !(pollflags & events))
 		goto out_ignored;
-	}
 
-	outcome = MP_CB_ALREADY;
 	if (READ_ONCE(mp->ovflist) != MP_OVF_INACTIVE) {
 		/* A transfer owns the ready list: chain the item, once. */
 		if (mpi->next == MP_OVF_INACTIVE) {
 			mpi->next = READ_ONCE(mp->ovflist);
 			WRITE_ONCE(mp->ovflist, mpi);
 			mp_pm_stay_awake_rcu(mpi);
-			outcome = MP_CB_CHAINED;
 		}
 	} else if (!mp_item_linked(mpi)) {
 		list_add_tail(&mpi->rdllink, &mp->rdllist);
 		mp_pm_stay_awake_rcu(mpi);
-		outcome = MP_CB_QUEUED;
 	}
 
 	/* Waiters queue and leave under mp->lock, held here: no barrier needed. */
@@ -188,11 +180,6 @@ out_ignored:
 	pwq->ignored++;
 out_unlock:
 	spin_unlock_irqrestore(&mp->lock, flags);
-
-	/* For the minipoll_callback tracepoint (Documentation/tracepoints.md), to come. */
-	if (pollflags & POLLFREE)
-		outcome = MP_CB_POLLFREE;
-	(void)outcome;
 
 	/* Outside mp->lock: a parent's callback may run from here. */
 	if (pwake)
