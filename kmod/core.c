@@ -70,6 +70,7 @@
 #include <linux/slab.h>
 
 #include "mp.h"
+#include "mp_trace.h"
 
 static struct kmem_cache *mp_item_cache __read_mostly;
 
@@ -231,12 +232,17 @@ void mp_item_free(struct mp_instance *mp, struct mp_item *mpi)
 	call_rcu(&mpi->rcu, mp_item_free_rcu);
 }
 
-/* cf. ep_remove(): EPOLL_CTL_DEL, close, or an insert that failed late. */
-void mp_item_remove(struct mp_instance *mp, struct mp_item *mpi)
+/*
+ * cf. ep_remove(): EPOLL_CTL_DEL, close, or an insert that failed late.
+ * @reason is the minipoll_item_remove tracepoint's (MP_TRACE_RM_*).
+ */
+void mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason)
 {
 	/* If the release hook won the race, the reaper frees the item. */
-	if (mp_item_detach(mpi))
+	if (mp_item_detach(mpi)) {
+		trace_minipoll_item_remove(mpi, reason);
 		mp_item_free(mp, mpi);
+	}
 }
 
 /* Free the items the release hook marked dead. */
@@ -255,6 +261,7 @@ void mp_reap(struct mp_instance *mp)
 
 	for (; mpi; mpi = next) {
 		next = mpi->dead_next;
+		trace_minipoll_item_remove(mpi, MP_TRACE_RM_RELEASED);
 		mp_item_free(mp, mpi);
 	}
 }
@@ -280,7 +287,7 @@ void mp_instance_release(struct mp_instance *mp)
 	mp_lock(mp, 0);
 	for (rbp = rb_first_cached(&mp->items); rbp; rbp = next) {
 		next = rb_next(rbp);
-		mp_item_remove(mp, rb_entry(rbp, struct mp_item, rbn));
+		mp_item_remove(mp, rb_entry(rbp, struct mp_item, rbn), MP_TRACE_RM_CLOSED);
 		cond_resched();
 	}
 	mp_unlock(mp);

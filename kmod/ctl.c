@@ -24,6 +24,7 @@
 #include <linux/minipoll.h>
 
 #include "mp.h"
+#include "mp_trace.h"
 
 /* eventpoll_fops is private: know a real epoll file by its anon inode. */
 static bool is_file_epoll(struct file *file)
@@ -93,17 +94,19 @@ static int mp_insert(struct mp_instance *mp, const struct epoll_event *ev,
 	if (full_check && !is_file_minipoll(tfile))
 		mp_list_file(tfile);
 	mp_rb_insert(mp, mpi);
+	/* Before its wait entries; a late failure traces the removal. */
+	trace_minipoll_item_insert(mpi);
 
 	/* Counted with the new item in place: too many wake-up paths? */
 	if (full_check && mp_reverse_path_check()) {
-		mp_item_remove(mp, mpi);
+		mp_item_remove(mp, mpi, MP_TRACE_RM_CTL);
 		return -EINVAL;
 	}
 
 	if (mpi->event.events & EPOLLWAKEUP) {
 		error = mp_create_wakeup_source(mpi);
 		if (error) {
-			mp_item_remove(mp, mpi);
+			mp_item_remove(mp, mpi, MP_TRACE_RM_CTL);
 			return error;
 		}
 	}
@@ -113,7 +116,7 @@ static int mp_insert(struct mp_instance *mp, const struct epoll_event *ev,
 	init_poll_funcptr(&pq.pt, mp_ptable_queue_proc);
 	revents = mp_item_poll(mpi, &pq.pt, 1);
 	if (unlikely(!pq.mpi)) {
-		mp_item_remove(mp, mpi);
+		mp_item_remove(mp, mpi, MP_TRACE_RM_CTL);
 		return -ENOMEM;
 	}
 
@@ -152,6 +155,7 @@ static int mp_modify(struct mp_instance *mp, struct mp_item *mpi, const struct e
 	 */
 	smp_mb();
 
+	trace_minipoll_item_modify(mpi);
 	if (mp_item_poll(mpi, &pt, 1))
 		mp_queue_if_ready(mp, mpi);
 	return 0;
@@ -211,7 +215,7 @@ static int mp_ctl_apply(struct mp_instance *mp, int op, struct file *tfile, int 
 	case EPOLL_CTL_DEL:
 		if (!mpi)
 			return -ENOENT;
-		mp_item_remove(mp, mpi);
+		mp_item_remove(mp, mpi, MP_TRACE_RM_CTL);
 		return 0;
 	case EPOLL_CTL_MOD:
 		if (!mpi)

@@ -132,6 +132,15 @@ static void mp_queue_owner(const char *kind, char *owner, size_t size)
 	strscpy(owner, strcmp(kind, "signalfd") ? kind : "sighand", size);
 }
 
+/* The owner of the queues of @file, for the minipoll_wq_add tracepoint. */
+void mp_queue_owner_of(struct file *file, char *owner, size_t size)
+{
+	char kind[16];
+
+	mp_file_kind(file, kind, sizeof(kind));
+	mp_queue_owner(kind, owner, size);
+}
+
 /* Where the dump goes: user memory (the ioctl) or a seq_file (debugfs). */
 struct mp_dump_sink {
 	struct minipoll_dump *d;

@@ -44,6 +44,19 @@
 /* mp->ovflist and mpi->next when no event transfer is running. */
 #define MP_OVF_INACTIVE	((void *)-1L)
 
+/*
+ * What one run of the wake-up callback did for its item: the outcome of
+ * the minipoll_callback tracepoint (Documentation/tracepoints.md).
+ */
+enum mp_cb_outcome {
+	MP_CB_QUEUED = 0,	/* added to the ready list */
+	MP_CB_CHAINED = 1,	/* chained on the overflow list (transfer running) */
+	MP_CB_ALREADY = 2,	/* already on the ready or overflow list */
+	MP_CB_IGN_MASK = 3,	/* the key holds nothing the item asked for */
+	MP_CB_IGN_DISARMED = 4,	/* EPOLLONESHOT fired: no events until MOD */
+	MP_CB_POLLFREE = 5,	/* the queue is going away (handled as above, too) */
+};
+
 struct mp_instance;
 struct seq_file;
 struct mp_user;
@@ -248,7 +261,7 @@ void mp_unlock(struct mp_instance *mp);
 struct mp_item *mp_find(struct mp_instance *mp, struct file *file, int fd);
 void mp_rb_insert(struct mp_instance *mp, struct mp_item *mpi);
 void mp_item_free(struct mp_instance *mp, struct mp_item *mpi);
-void mp_item_remove(struct mp_instance *mp, struct mp_item *mpi);
+void mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason);
 void mp_reap(struct mp_instance *mp);
 void mp_reap_work(struct work_struct *work);
 struct wakeup_source *mp_item_ws(struct mp_item *mpi);
@@ -260,7 +273,7 @@ void mp_destroy_wakeup_source(struct mp_item *mpi);
 /* ready.c */
 bool mp_events_available(struct mp_instance *mp);
 void mp_start_scan(struct mp_instance *mp, struct list_head *txlist);
-void mp_done_scan(struct mp_instance *mp, struct list_head *txlist);
+unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist);
 void mp_poll_safewake(struct mp_instance *mp, struct mp_item *mpi, __poll_t pollflags);
 void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_table *pt);
 void mp_unregister_pollwait(struct mp_item *mpi);
@@ -321,6 +334,7 @@ int mp_dump_init(void);
 void mp_dump_exit(void);
 u64 mp_obj_id(const void *ptr);
 void mp_file_kind(struct file *file, char *kind, size_t size);
+void mp_queue_owner_of(struct file *file, char *owner, size_t size);
 void mp_debugfs_add(struct mp_instance *mp);
 void mp_debugfs_remove(struct mp_instance *mp);
 long mp_ioctl_dump(struct mp_instance *mp, void __user *argp);

@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 
 #include "mp.h"
+#include "mp_trace.h"
 
 /*
  * cf. ep_events_available(). Lockless, so it may miss an item being
@@ -36,10 +37,14 @@ void mp_start_scan(struct mp_instance *mp, struct list_head *txlist)
 	spin_unlock_irq(&mp->lock);
 }
 
-/* cf. ep_done_scan(): end a transfer; @txlist holds what was not taken. */
-void mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
+/*
+ * cf. ep_done_scan(): end a transfer; @txlist holds what was not taken.
+ * Returns how many items the overflow list brought back (for tracing).
+ */
+unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
 {
 	struct mp_item *mpi, *next;
+	unsigned int overflowed = 0;
 
 	lockdep_assert_held(&mp->mtx);
 
@@ -55,6 +60,7 @@ void mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
 		if (!mpi->dead && !mp_item_linked(mpi)) {
 			list_add(&mpi->rdllink, &mp->rdllist);
 			mp_pm_stay_awake(mpi);
+			overflowed++;
 		}
 	}
 	WRITE_ONCE(mp->ovflist, MP_OVF_INACTIVE);
@@ -70,6 +76,18 @@ void mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
 	if (!list_empty(&mp->rdllist) && waitqueue_active(&mp->wq))
 		wake_up(&mp->wq);
 	spin_unlock_irq(&mp->lock);
+	return overflowed;
+}
+
+/* Entries on a wait queue; caller holds its lock. For tracing only. */
+static u32 mp_count_entries(wait_queue_head_t *wq)
+{
+	wait_queue_entry_t *entry;
+	u32 n = 0;
+
+	list_for_each_entry(entry, &wq->head, entry)
+		n++;
+	return n;
 }
 
 /*
@@ -96,6 +114,9 @@ void mp_poll_safewake(struct mp_instance *mp, struct mp_item *mpi, __poll_t poll
 	}
 
 	spin_lock_irqsave_nested(&mp->poll_wait.lock, flags, nests);
+	if (trace_minipoll_propagate_enabled())
+		trace_minipoll_propagate(mp, EPOLLIN | pollflags,
+					 mp_count_entries(&mp->poll_wait));
 	mp->nests = nests + 1;
 	wake_up_locked_poll(&mp->poll_wait, EPOLLIN | pollflags);
 	mp->nests = 0;
@@ -132,6 +153,7 @@ static int mp_poll_callback(wait_queue_entry_t *wait, unsigned int mode, int syn
 	struct mp_item *mpi = mp_pwq_item(pwq);
 	struct mp_instance *mp = mpi->mp;
 	__poll_t pollflags = key_to_poll(key);
+	enum mp_cb_outcome outcome;
 	unsigned long flags;
 	bool pwake = false;
 	__poll_t events;
@@ -144,23 +166,30 @@ static int mp_poll_callback(wait_queue_entry_t *wait, unsigned int mode, int syn
 	events = READ_ONCE(mpi->event.events);
 
 	/* Disarmed (EPOLLONESHOT fired, or MOD to no events): ignore. */
-	if (!(events & ~MP_PRIVATE_BITS))
+	if (!(events & ~MP_PRIVATE_BITS)) {
+		outcome = MP_CB_IGN_DISARMED;
 		goto out_ignored;
+	}
 
 	/* Targets that tell what happened: ignore what was not asked for. */
-	if (pollflags && !(pollflags & events))
+	if (pollflags && !(pollflags & events)) {
+		outcome = MP_CB_IGN_MASK;
 		goto out_ignored;
+	}
 
+	outcome = MP_CB_ALREADY;
 	if (READ_ONCE(mp->ovflist) != MP_OVF_INACTIVE) {
 		/* A transfer owns the ready list: chain the item, once. */
 		if (mpi->next == MP_OVF_INACTIVE) {
 			mpi->next = READ_ONCE(mp->ovflist);
 			WRITE_ONCE(mp->ovflist, mpi);
 			mp_pm_stay_awake_rcu(mpi);
+			outcome = MP_CB_CHAINED;
 		}
 	} else if (!mp_item_linked(mpi)) {
 		list_add_tail(&mpi->rdllink, &mp->rdllist);
 		mp_pm_stay_awake_rcu(mpi);
+		outcome = MP_CB_QUEUED;
 	}
 
 	/* Waiters queue and leave under mp->lock, held here: no barrier needed. */
@@ -181,6 +210,10 @@ out_ignored:
 out_unlock:
 	spin_unlock_irqrestore(&mp->lock, flags);
 
+	if (pollflags & POLLFREE)
+		outcome = MP_CB_POLLFREE;
+	trace_minipoll_callback(mpi, pollflags, events, outcome);
+
 	/* Outside mp->lock: a parent's callback may run from here. */
 	if (pwake)
 		mp_poll_safewake(mp, mpi, pollflags & EPOLL_URING_WAKE);
@@ -198,6 +231,7 @@ out_unlock:
 		 * repeated: list_del_init(), not __remove_wait_queue().
 		 */
 		list_del_init(&wait->entry);
+		trace_minipoll_wq_remove(mpi, pwq->whead, 1);
 		/*
 		 * Release: the unlink above is visible to whoever sees NULL.
 		 * After this store, nothing keeps pwq, mpi or mp alive for us.
@@ -237,6 +271,7 @@ void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_tabl
 		add_wait_queue(whead, &pwq->wait);
 	pwq->next = mpi->pwqlist;
 	mpi->pwqlist = pwq;
+	trace_minipoll_wq_add(mpi, whead, file);
 }
 
 /* cf. ep_remove_wait_queue() */
@@ -253,8 +288,10 @@ static void mp_pwq_remove(struct mp_pwq *pwq)
 	rcu_read_lock();
 	/* Acquire: pairs with the release in mp_poll_callback(). */
 	whead = smp_load_acquire(&pwq->whead);
-	if (whead)
+	if (whead) {
 		remove_wait_queue(whead, &pwq->wait);
+		trace_minipoll_wq_remove(mp_pwq_item(pwq), whead, 0);
+	}
 	rcu_read_unlock();
 }
 

@@ -26,6 +26,7 @@
 #include <linux/minipoll.h>
 
 #include "mp.h"
+#include "mp_trace.h"
 
 /* The most a sleeper's deadline is allowed to slip, as for select(). */
 #define MP_MAX_SLACK	(100 * NSEC_PER_MSEC)
@@ -152,6 +153,23 @@ static void mp_restore_sigmask(bool interrupted)
 		sigprocmask(SIG_SETMASK, &current->saved_sigmask, NULL);
 }
 
+/* Time left until @to, -1 for no limit: for the minipoll_wait_sleep tracepoint. */
+static s64 mp_time_left_ns(const ktime_t *to)
+{
+	return to ? ktime_to_ns(ktime_sub(*to, ktime_get())) : -1;
+}
+
+/* Length of a transfer's list, for the minipoll_transfer_start tracepoint. */
+static u32 mp_list_len(struct list_head *head)
+{
+	struct list_head *pos;
+	u32 n = 0;
+
+	list_for_each(pos, head)
+		n++;
+	return n;
+}
+
 /*
  * cf. ep_send_events(): move ready events to user space - to @uevents, or
  * with @ring into the slots of the ready ring (ring.c), which takes only
@@ -160,6 +178,7 @@ static void mp_restore_sigmask(bool interrupted)
 static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uevents,
 			  int maxevents, struct mp_ring *ring)
 {
+	unsigned int requeued = 0, overflowed;
 	struct mp_item *mpi, *tmp;
 	LIST_HEAD(txlist);
 	poll_table pt;
@@ -181,6 +200,8 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 		}
 	}
 	mp_start_scan(mp, &txlist);
+	if (trace_minipoll_transfer_start_enabled())
+		trace_minipoll_transfer_start(mp, maxevents, mp_list_len(&txlist));
 
 	/*
 	 * The list is ours and mp->mtx keeps ctl away, so it is walked
@@ -233,7 +254,10 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 		if (mpi->event.events & EPOLLONESHOT) {
 			/* Disarm until EPOLL_CTL_MOD. */
 			WRITE_ONCE(mpi->event.events, mpi->event.events & MP_PRIVATE_BITS);
-		} else if (!(mpi->event.events & EPOLLET)) {
+			trace_minipoll_deliver(mpi, revents, 0);
+		} else if (mpi->event.events & EPOLLET) {
+			trace_minipoll_deliver(mpi, revents, 0);
+		} else {
 			/*
 			 * Level-triggered: back at the tail, so the next wait
 			 * polls it again and busy items take turns. Callbacks
@@ -241,11 +265,14 @@ static int mp_send_events(struct mp_instance *mp, struct epoll_event __user *uev
 			 */
 			list_add_tail(&mpi->rdllink, &mp->rdllist);
 			mp_pm_stay_awake(mpi);
+			requeued++;
+			trace_minipoll_deliver(mpi, revents, 1);
 		}
 	}
 	if (ring)
 		res = mp_ring_publish(ring, res);
-	mp_done_scan(mp, &txlist);
+	overflowed = mp_done_scan(mp, &txlist);
+	trace_minipoll_transfer_end(mp, res, requeued, overflowed);
 	mp_unlock(mp);
 	return res;
 }
@@ -332,8 +359,13 @@ int mp_wait_events(struct mp_instance *mp, struct epoll_event __user *uevents,
 			__add_wait_queue_exclusive(&mp->wq, &wait);
 		spin_unlock_irq(&mp->lock);
 
-		if (!eavail)
+		if (!eavail) {
+			trace_minipoll_wait_sleep(mp, mp_time_left_ns(to));
 			timed_out = !schedule_hrtimeout_range(to, slack, HRTIMER_MODE_ABS);
+			trace_minipoll_wait_wake(mp, timed_out ? MP_TRACE_WAKE_TIMEOUT :
+						 signal_pending(current) ? MP_TRACE_WAKE_SIGNAL :
+						 MP_TRACE_WAKE_EVENTS);
+		}
 		__set_current_state(TASK_RUNNING);
 
 		/* Woken (or the events were there): go and harvest. */
