@@ -360,7 +360,9 @@ int mp_wait_events(struct mp_instance *mp, struct epoll_event __user *uevents,
 		spin_unlock_irq(&mp->lock);
 
 		if (!eavail) {
-			trace_minipoll_wait_sleep(mp, mp_time_left_ns(to));
+			/* The clock is read only for a tracer. */
+			if (trace_minipoll_wait_sleep_enabled())
+				trace_minipoll_wait_sleep(mp, mp_time_left_ns(to));
 			timed_out = !schedule_hrtimeout_range(to, slack, HRTIMER_MODE_ABS);
 			trace_minipoll_wait_wake(mp, timed_out ? MP_TRACE_WAKE_TIMEOUT :
 						 signal_pending(current) ? MP_TRACE_WAKE_SIGNAL :

@@ -49,26 +49,66 @@ static int write_file(const char *path, const char *s)
 	return n == (ssize_t)strlen(s) ? 0 : -1;
 }
 
-/* Mount tracefs if needed and enable minipoll's events; 0 when unavailable. */
-static int trace_start(void)
+/*
+ * Enabling an event patches code: the static keys at its call sites and,
+ * while the "record-cmd" option is on, the sched_switch tracepoint inside
+ * __schedule(), which the other vCPU is always running. Under QEMU's
+ * multi-threaded TCG a vCPU can keep executing a stale translation of
+ * such a site: it traps on an int3 the kernel has already removed, and
+ * the guest hangs (Documentation/tracepoints.md). So the events are
+ * enabled once for the whole program, with record-cmd off, by the
+ * harness's parent process; each test only clears the buffer.
+ */
+static pid_t trace_owner;
+static char trace_record_cmd[8];
+
+static int read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+static void __attribute__((constructor)) trace_enable(void)
 {
 	struct stat st;
 
 	if (stat(TRACEFS "/events", &st))
 		mount("tracefs", TRACEFS, "tracefs", 0, NULL);
 	if (stat(TRACEFS "/events/minipoll", &st))
-		return 0;
-	if (write_file(TRACEFS "/tracing_on", "0") ||
-	    write_file(TRACEFS "/trace", "") ||
-	    write_file(TRACEFS "/events/minipoll/enable", "1") ||
-	    write_file(TRACEFS "/tracing_on", "1"))
-		return 0;
-	return 1;
+		return;
+	if (read_file(TRACEFS "/options/record-cmd", trace_record_cmd,
+		      sizeof(trace_record_cmd)) ||
+	    write_file(TRACEFS "/options/record-cmd", "0") ||
+	    write_file(TRACEFS "/events/minipoll/enable", "1"))
+		return;
+	trace_owner = getpid();
 }
 
-static void trace_stop(void)
+/* Only in the parent: the tests' children leave with _exit(). */
+static void __attribute__((destructor)) trace_disable(void)
 {
+	if (trace_owner != getpid())
+		return;
 	write_file(TRACEFS "/events/minipoll/enable", "0");
+	write_file(TRACEFS "/options/record-cmd", trace_record_cmd);
+}
+
+/* An empty trace buffer, recording; 0 when the events are unavailable. */
+static int trace_start(void)
+{
+	return trace_owner &&
+	       !write_file(TRACEFS "/tracing_on", "0") &&
+	       !write_file(TRACEFS "/trace", "") &&
+	       !write_file(TRACEFS "/tracing_on", "1");
 }
 
 /* The whole trace buffer as text (caller frees). */
@@ -184,7 +224,6 @@ FIXTURE_SETUP(trace)
 
 FIXTURE_TEARDOWN(trace)
 {
-	trace_stop();
 	free(self->out);
 	if (self->mp >= 0)
 		close(self->mp);
