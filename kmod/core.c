@@ -21,10 +21,12 @@
  *     lockdep subclass (0 outermost); the loop check, which holds only
  *     mp_nest_mutex, uses depth + 1.
  *
- *  3. The bucket lock of the watched-file table (lifetime.c), a spinlock.
- *     The release hook takes it in atomic context. It guards which items
- *     watch which file, and whoever detaches an item holds it while taking
- *     the item's wait entries off the target's queues.
+ *  3. tfile->lock, the lock of one watched file's record in the table of
+ *     watched files (lifetime.c), a spinlock. The release hook takes it
+ *     in atomic context. It guards which items watch that file, and
+ *     whoever detaches an item holds it while taking the item's wait
+ *     entries off the target's queues. The table's own bucket locks
+ *     (rhashtable's) nest inside it when the last item goes.
  *
  *  4. whead->lock, the lock of a target's wait queue. The target holds it
  *     while it runs our callback; add_wait_queue() and remove_wait_queue()

@@ -168,7 +168,7 @@ static int mp_modify(struct mp_instance *mp, struct mp_item *mpi, const struct e
  */
 static bool mp_add_needs_full_check(struct mp_instance *mp, struct file *tfile)
 {
-	return is_file_minipoll(tfile) || mp_file_watched(mp->file) || mp_nest_touched(mp);
+	return is_file_minipoll(tfile) || atomic_read(&mp->watchers) || mp_nest_touched(mp);
 }
 
 /*

@@ -15,15 +15,24 @@
  * the task doing the final fput, before the file's ->release(), so the
  * target's wait queues still exist.
  *
- * Every watched file has an mp_tfile in a hash table keyed by the file
- * pointer; the tfile lists the items watching the file. The per-bucket
- * spinlock protects the chain, the tfiles in it and their item lists, and
- * it is what makes the teardown of an item's wait entries safe: whoever
+ * Every watched file has an mp_tfile in a resizable hash table (an
+ * rhashtable) keyed by the file pointer; the tfile lists the items watching
+ * the file. The table grows and shrinks with the number of watched files,
+ * so finding a file's tfile costs the same at 10 watched files as at
+ * 100,000. Lookups run under RCU and take no lock; the table's own bucket
+ * locks serialise insertions and removals.
+ *
+ * Each tfile's spinlock protects its item list and its flags, and it is
+ * what makes the teardown of an item's wait entries safe: whoever
  * detaches an item - the hook, or a ctl/close path under mp->mtx - does
- * so under the bucket lock, removing the wait entries before dropping it.
- * Once the hook has run, nobody touches the target's wait queues again;
- * and a remover that wins the race has taken the entries off before
- * ->release() can free the queues.
+ * so under that lock, removing the wait entries before dropping it. Once
+ * the hook has run, nobody touches the target's wait queues again; and a
+ * remover that wins the race has taken the entries off before ->release()
+ * can free the queues. Whoever takes the last item off a tfile removes
+ * the tfile from the table under its lock and marks it unhashed; a path
+ * that found it by a lookup, then took its lock, checks that mark before
+ * using it. An unhashed tfile is freed after a grace period, so a lookup
+ * under RCU can always take its lock.
  *
  * The hook cannot take mp->mtx, so it cannot take the item out of the
  * rbtree. It marks the item dead, takes it off the ready list (unless an
@@ -48,18 +57,39 @@
 #include <linux/hash.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
+#include <linux/rhashtable.h>
 #include <linux/slab.h>
 
 #include "mp.h"
 
-#define MP_TFILE_HASH_BITS	10
+/* The table of watched files, of struct mp_tfile. Lookups under RCU. */
+static struct rhashtable mp_tfiles;
 
-struct mp_bucket {
-	spinlock_t lock;	/* the chain, its tfiles and their item lists */
-	struct hlist_head head;	/* tfiles hashing here */
+/*
+ * The key is a pointer: one multiplication (hash_64()) mixes it well
+ * enough and costs less than the default jhash2() over its two words.
+ */
+static u32 mp_tfile_hashfn(const void *data, u32 len, u32 seed)
+{
+	return hash_64((unsigned long)*(struct file *const *)data ^ seed, 32);
+}
+
+/* And a key compare that is one load, not a memcmp() call of key_len. */
+static int mp_tfile_cmpfn(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct mp_tfile *tfile = obj;
+
+	return tfile->file != *(struct file *const *)arg->key;
+}
+
+static const struct rhashtable_params mp_tfile_params = {
+	.key_len = sizeof(struct file *),
+	.key_offset = offsetof(struct mp_tfile, file),
+	.head_offset = offsetof(struct mp_tfile, node),
+	.hashfn = mp_tfile_hashfn,
+	.obj_cmpfn = mp_tfile_cmpfn,
+	.automatic_shrinking = true,
 };
-
-static struct mp_bucket *mp_buckets;
 
 /* Number of watched files: the hook's almost free early exit. */
 static atomic_t mp_nr_tfiles = ATOMIC_INIT(0);
@@ -72,71 +102,87 @@ module_param(release_hook, bool, 0444);
 MODULE_PARM_DESC(release_hook,
 		 "Drop items when their file's last reference goes, via a kprobe on __fput (default: on)");
 
-static struct mp_bucket *mp_bucket_of(const struct file *file)
-{
-	return &mp_buckets[hash_ptr(file, MP_TFILE_HASH_BITS)];
-}
-
-/* Under the bucket lock, or under RCU. */
-static struct mp_tfile *mp_tfile_find(struct mp_bucket *b, const struct file *file)
-{
-	struct mp_tfile *tfile;
-
-	hlist_for_each_entry_rcu(tfile, &b->head, node, lockdep_is_held(&b->lock)) {
-		if (tfile->file == file)
-			return tfile;
-	}
-	return NULL;
-}
-
 /* The tfile of @file, if some item watches it. Caller holds rcu_read_lock(). */
 struct mp_tfile *mp_tfile_lookup_rcu(struct file *file)
 {
-	return mp_tfile_find(mp_bucket_of(file), file);
+	return rhashtable_lookup(&mp_tfiles, &file, mp_tfile_params);
 }
 
-/* Is some item, of any instance, watching @file? */
-bool mp_file_watched(struct file *file)
+/*
+ * Keep the watched instance's count of watchers (mp->watchers). The
+ * instance lives at least as long as the item is attached: its file's
+ * ->release() runs after the release hook has unhooked every item.
+ */
+static void mp_watchers_add(struct mp_item *mpi, int delta)
 {
-	bool watched;
-
-	rcu_read_lock();
-	watched = mp_tfile_lookup_rcu(file);
-	rcu_read_unlock();
-	return watched;
+	if (is_file_minipoll(mpi->file))
+		atomic_add(delta, &((struct mp_instance *)mpi->file->private_data)->watchers);
 }
 
 /*
  * Hook a new item onto its file's tfile, creating the tfile if needed.
  * The caller holds mp->mtx and a reference on the file, so the release
- * hook cannot run for the file meanwhile.
+ * hook cannot run for the file meanwhile; another instance's DEL may
+ * empty and unhash the tfile we find, and then we start again.
+ *
+ * The common case, a file no other item watches, costs one lookup and
+ * one insertion: the new tfile goes into the table with the item already
+ * on its list, so it needs no lock.
  */
 int mp_item_attach(struct mp_item *mpi)
 {
-	struct mp_bucket *b = mp_bucket_of(mpi->file);
 	struct mp_tfile *tfile, *fresh = NULL;
 
 	for (;;) {
-		spin_lock(&b->lock);
-		tfile = mp_tfile_find(b, mpi->file);
-		if (tfile || fresh)
+		bool joined = false;
+
+		/*
+		 * A tfile found by the lookup may be emptied and unhashed
+		 * before we get its lock; its memory stays valid until the
+		 * grace period ends.
+		 */
+		rcu_read_lock();
+		tfile = mp_tfile_lookup_rcu(mpi->file);
+		if (tfile) {
+			spin_lock(&tfile->lock);
+			joined = !tfile->unhashed;
+			if (joined)
+				hlist_add_head_rcu(&mpi->tlink, &tfile->items);
+			spin_unlock(&tfile->lock);
+		}
+		rcu_read_unlock();
+		if (joined)
 			break;
-		spin_unlock(&b->lock);
-		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
-		if (!fresh)
+
+		if (!fresh) {
+			fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
+			if (!fresh)
+				return -ENOMEM;
+			fresh->file = mpi->file;
+			spin_lock_init(&fresh->lock);
+		}
+		INIT_HLIST_HEAD(&fresh->items);
+		hlist_add_head_rcu(&mpi->tlink, &fresh->items);
+		tfile = rhashtable_lookup_get_insert_fast(&mp_tfiles, &fresh->node,
+							  mp_tfile_params);
+		if (!tfile) {
+			atomic_inc(&mp_nr_tfiles);
+			fresh = NULL;
+			break;
+		}
+		if (IS_ERR(tfile)) {
+			/*
+			 * No memory for a bigger table (-ENOMEM), or a rehash
+			 * already under way with chains too long (-EBUSY): an
+			 * ADD that cannot find room, as epoll's ENOMEM.
+			 */
+			kfree(fresh);
 			return -ENOMEM;
+		}
+		/* Inserted by another instance meanwhile: join it. */
 	}
-	if (!tfile) {
-		tfile = fresh;
-		fresh = NULL;
-		tfile->file = mpi->file;
-		INIT_HLIST_HEAD(&tfile->items);
-		hlist_add_head_rcu(&tfile->node, &b->head);
-		atomic_inc(&mp_nr_tfiles);
-	}
-	hlist_add_head_rcu(&mpi->tlink, &tfile->items);
-	spin_unlock(&b->lock);
 	kfree(fresh);
+	mp_watchers_add(mpi, 1);
 
 	if (mp_pin_files)
 		get_file(mpi->file);
@@ -148,17 +194,16 @@ int mp_item_attach(struct mp_item *mpi)
  * tfile, and stop charging its owner for it. From here on the item is
  * invisible to the release hook.
  */
-static void mp_item_unhook(struct mp_bucket *b, struct mp_item *mpi)
+static void mp_item_unhook(struct mp_tfile *tfile, struct mp_item *mpi)
 {
-	struct mp_tfile *tfile;
-
-	lockdep_assert_held(&b->lock);
+	lockdep_assert_held(&tfile->lock);
 
 	mp_unregister_pollwait(mpi);
-	tfile = mp_tfile_find(b, mpi->file);
 	hlist_del_rcu(&mpi->tlink);
+	mp_watchers_add(mpi, -1);
 	if (hlist_empty(&tfile->items)) {
-		hlist_del_rcu(&tfile->node);
+		/* Cannot fail: the tfile is in the table, we hold its lock. */
+		rhashtable_remove_fast(&mp_tfiles, &tfile->node, mp_tfile_params);
 		tfile->unhashed = true;
 		atomic_dec(&mp_nr_tfiles);
 		/* A nest check still walking it frees it when done. */
@@ -175,17 +220,30 @@ static void mp_item_unhook(struct mp_bucket *b, struct mp_item *mpi)
  */
 bool mp_item_detach(struct mp_item *mpi)
 {
-	struct mp_bucket *b = mp_bucket_of(mpi->file);
+	struct mp_tfile *tfile;
+	bool live = false;
 
 	lockdep_assert_held(&mpi->mp->mtx);
 
-	spin_lock(&b->lock);
-	if (mpi->dead) {
-		spin_unlock(&b->lock);
-		return false;
+	/*
+	 * A live item is on its file's tfile, which stays in the table while
+	 * the item is on it. No tfile, an unhashed one, or one that is not
+	 * the item's (its file went away and the address was reused) means
+	 * the hook killed the item; dead, set under the lock the hook held
+	 * before the tfile went, says so.
+	 */
+	rcu_read_lock();
+	tfile = mp_tfile_lookup_rcu(mpi->file);
+	if (tfile) {
+		spin_lock(&tfile->lock);
+		live = !tfile->unhashed && !mpi->dead;
+		if (live)
+			mp_item_unhook(tfile, mpi);
+		spin_unlock(&tfile->lock);
 	}
-	mp_item_unhook(b, mpi);
-	spin_unlock(&b->lock);
+	rcu_read_unlock();
+	if (!live)
+		return false;
 
 	if (mp_pin_files)
 		fput(mpi->file);
@@ -194,14 +252,14 @@ bool mp_item_detach(struct mp_item *mpi)
 
 /*
  * The release hook's part for one item: unhook it, then mark it dead and
- * hand it to the instance's reaper. Atomic context, bucket lock held.
+ * hand it to the instance's reaper. Atomic context, tfile lock held.
  */
-static void mp_item_kill(struct mp_bucket *b, struct mp_item *mpi)
+static void mp_item_kill(struct mp_tfile *tfile, struct mp_item *mpi)
 {
 	struct mp_instance *mp = mpi->mp;
 	unsigned long flags;
 
-	mp_item_unhook(b, mpi);
+	mp_item_unhook(tfile, mpi);
 
 	spin_lock_irqsave(&mp->lock, flags);
 	WRITE_ONCE(mpi->dead, true);
@@ -216,31 +274,35 @@ static void mp_item_kill(struct mp_bucket *b, struct mp_item *mpi)
 	mp->dead = mpi;
 	spin_unlock_irqrestore(&mp->lock, flags);
 
-	/* Under the bucket lock: the instance cannot be freed meanwhile. */
+	/* Under the tfile lock: the instance cannot be freed meanwhile. */
 	schedule_work(&mp->reap_work);
 }
 
 /* cf. eventpoll_release_file(): the last reference to @file is gone. */
 static void mp_file_release(struct file *file)
 {
-	struct mp_bucket *b = mp_bucket_of(file);
 	struct mp_tfile *tfile;
-	bool watched;
+	struct mp_item *mpi;
+	struct hlist_node *n;
 
 	/*
 	 * No item of this file can be attached concurrently: attaching
-	 * needs a reference on the file, and there is none left.
+	 * needs a reference on the file, and there is none left. A DEL
+	 * racing with us may empty the tfile first; then it is unhashed.
 	 */
 	rcu_read_lock();
-	watched = mp_tfile_find(b, file);
+	tfile = mp_tfile_lookup_rcu(file);
+	if (tfile) {
+		spin_lock(&tfile->lock);
+		/*
+		 * Emptied and unhashed meanwhile: the list is empty. The
+		 * last kill unhashes the tfile, which stays ours to unlock.
+		 */
+		hlist_for_each_entry_safe(mpi, n, &tfile->items, tlink)
+			mp_item_kill(tfile, mpi);
+		spin_unlock(&tfile->lock);
+	}
 	rcu_read_unlock();
-	if (!watched)
-		return;
-
-	spin_lock(&b->lock);
-	while ((tfile = mp_tfile_find(b, file)))
-		mp_item_kill(b, hlist_entry(tfile->items.first, struct mp_item, tlink));
-	spin_unlock(&b->lock);
 }
 
 /*
@@ -261,29 +323,34 @@ struct file *mp_item_fget(struct mp_item *mpi)
 /* nest.c: put @file's tfile on the check list at *head, once. */
 void mp_tfile_list(struct file *file, struct mp_tfile **head)
 {
-	struct mp_bucket *b = mp_bucket_of(file);
 	struct mp_tfile *tfile;
 
-	spin_lock(&b->lock);
-	tfile = mp_tfile_find(b, file);
-	if (tfile && !tfile->listed) {
-		tfile->listed = true;
-		tfile->check_next = *head;
-		*head = tfile;
+	rcu_read_lock();
+	tfile = mp_tfile_lookup_rcu(file);
+	if (tfile) {
+		spin_lock(&tfile->lock);
+		if (!tfile->unhashed && !tfile->listed) {
+			tfile->listed = true;
+			tfile->check_next = *head;
+			*head = tfile;
+		}
+		spin_unlock(&tfile->lock);
 	}
-	spin_unlock(&b->lock);
+	rcu_read_unlock();
 }
 
 /* nest.c: take @tfile off the check list; free it if it emptied meanwhile. */
 void mp_tfile_unlist(struct mp_tfile *tfile)
 {
-	struct mp_bucket *b = mp_bucket_of(tfile->file);
+	bool unhashed;
 
-	spin_lock(&b->lock);
+	spin_lock(&tfile->lock);
 	tfile->listed = false;
-	if (tfile->unhashed)
+	unhashed = tfile->unhashed;
+	spin_unlock(&tfile->lock);
+	/* Unhashed: nobody else can reach it to take the lock any more. */
+	if (unhashed)
 		kfree_rcu(tfile, rcu);
-	spin_unlock(&b->lock);
 }
 
 #ifdef CONFIG_KPROBES
@@ -307,13 +374,21 @@ static void mp_hook_register(void)
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(mp_hooks); i++) {
-		if (!register_kprobe(&mp_hooks[i])) {
-			mp_hook = &mp_hooks[i];
-			pr_info("items follow their file's lifetime (kprobe on %s%s)\n",
-				mp_hook->symbol_name,
-				kprobe_ftrace(mp_hook) ? ", ftrace-based" : "");
-			return;
+		if (register_kprobe(&mp_hooks[i]))
+			continue;
+		/*
+		 * The handler must run in task context: removing a tfile
+		 * takes a bucket lock of the table with local_bh_disable(),
+		 * which an int3-based probe (NMI-like context) cannot do.
+		 */
+		if (!kprobe_ftrace(&mp_hooks[i])) {
+			unregister_kprobe(&mp_hooks[i]);
+			continue;
 		}
+		mp_hook = &mp_hooks[i];
+		pr_info("items follow their file's lifetime (ftrace-based kprobe on %s)\n",
+			mp_hook->symbol_name);
+		return;
 	}
 }
 
@@ -338,15 +413,11 @@ static inline void mp_hook_unregister(void) { }
 
 int mp_lifetime_init(void)
 {
-	int i;
+	int error;
 
-	mp_buckets = kvcalloc(1 << MP_TFILE_HASH_BITS, sizeof(*mp_buckets), GFP_KERNEL);
-	if (!mp_buckets)
-		return -ENOMEM;
-	for (i = 0; i < 1 << MP_TFILE_HASH_BITS; i++) {
-		spin_lock_init(&mp_buckets[i].lock);
-		INIT_HLIST_HEAD(&mp_buckets[i].head);
-	}
+	error = rhashtable_init(&mp_tfiles, &mp_tfile_params);
+	if (error)
+		return error;
 
 	if (release_hook)
 		mp_hook_register();
@@ -364,5 +435,6 @@ void mp_lifetime_exit(void)
 	mp_hook_unregister();
 	/* Let kfree_rcu() of the last tfiles finish with the table idle. */
 	synchronize_rcu();
-	kvfree(mp_buckets);
+	/* Empty by now: the last tfile left with the last item. */
+	rhashtable_destroy(&mp_tfiles);
 }

@@ -24,6 +24,7 @@
 #include <linux/poll.h>
 #include <linux/rbtree.h>
 #include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -65,21 +66,26 @@ struct vm_area_struct;
 
 /*
  * The bookkeeping of one watched struct file: every item, of any instance,
- * that watches it. Lives in a hash table keyed by the file pointer
- * (lifetime.c) for as long as some item watches the file.
+ * that watches it. Lives in a resizable hash table keyed by the file
+ * pointer (lifetime.c) for as long as some item watches the file.
  */
 struct mp_tfile {
-	/* Link in its hash bucket. Bucket lock; RCU for lookups. */
-	struct hlist_node node;
-	/* The watched file: the hash key. */
+	/* Link in the table. The table's bucket locks; RCU for lookups. */
+	struct rhash_head node;
+	/* The watched file: the hash key. Constant. */
 	struct file *file;
-	/* Items watching the file, via mpi->tlink. Bucket lock; RCU walks. */
+	/* Items watching the file, via mpi->tlink. lock; RCU walks. */
 	struct hlist_head items;
 	/* Next entry on the nest check list (nest.c). mp_nest_mutex. */
 	struct mp_tfile *check_next;
-	/* On the check list: must outlive its last item. Bucket lock. */
+	/*
+	 * Guards items, listed and unhashed; whoever detaches an item holds
+	 * it (lifetime.c). Taken by the release hook in atomic context.
+	 */
+	spinlock_t lock;
+	/* On the check list: must outlive its last item. lock. */
 	bool listed;
-	/* Taken out of its bucket because no item is left. Bucket lock. */
+	/* Taken out of the table because no item is left. lock. */
 	bool unhashed;
 	struct rcu_head rcu;
 };
@@ -144,17 +150,17 @@ struct mp_item {
 	int fd;
 	/*
 	 * The file's last reference went away and lifetime.c unhooked the
-	 * item. Set once, under the tfile bucket lock and mp->lock.
+	 * item. Set once, under the tfile's lock and mp->lock.
 	 */
 	bool dead;
 	/*
 	 * Wait entries the item registered. Built while the target file is
-	 * pinned; freed by whoever detaches the item, under the bucket lock.
+	 * pinned; freed by whoever detaches the item, under the tfile's lock.
 	 */
 	struct mp_pwq *pwqlist;
 	/* The instance that owns the item. Constant. */
 	struct mp_instance *mp;
-	/* Link in the tfile's list of items watching the same file. Bucket lock. */
+	/* Link in the tfile's list of items watching the same file. Its lock. */
 	struct hlist_node tlink;
 	/* Next item on mp->dead, waiting to be reaped. mp->lock. */
 	struct mp_item *dead_next;
@@ -217,6 +223,14 @@ struct mp_instance {
 	 * which cannot take mp->mtx; freed with the instance.
 	 */
 	struct mp_ring *ring;
+	/*
+	 * Items, of any instance, watching this instance's file: what
+	 * ADD asks to know whether new wake-up paths of length 2 can form
+	 * (cf. epoll's READ_ONCE(file->f_ep)), without a table lookup.
+	 * Atomic: changed where those items are attached and unhooked
+	 * (lifetime.c), under no lock shared by all of them; read racily.
+	 */
+	atomic_t watchers;
 	/* Wake-up nesting level for lockdep. poll_wait.lock. */
 	u8 nests;
 	/* Frees the instance after a grace period (nest walks run under RCU). */
@@ -317,7 +331,6 @@ void mp_lifetime_exit(void);
 int mp_item_attach(struct mp_item *mpi);
 bool mp_item_detach(struct mp_item *mpi);
 struct file *mp_item_fget(struct mp_item *mpi);
-bool mp_file_watched(struct file *file);
 struct mp_tfile *mp_tfile_lookup_rcu(struct file *file);
 void mp_tfile_list(struct file *file, struct mp_tfile **head);
 void mp_tfile_unlist(struct mp_tfile *tfile);

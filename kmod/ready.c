@@ -297,7 +297,7 @@ static void mp_pwq_remove(struct mp_pwq *pwq)
 
 /*
  * cf. ep_unregister_pollwait(). Called by whoever detaches the item,
- * under the bucket lock of its file (lifetime.c); after this no callback
+ * under the lock of its file's tfile (lifetime.c); after this no callback
  * of the item runs or will run.
  */
 void mp_unregister_pollwait(struct mp_item *mpi)

@@ -90,6 +90,8 @@ void mpb_close_fds(int *fds, long n);
 /* A set of impl watching fds[0..n) for EPOLLIN, level-triggered. */
 struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds,
 			      long n);
+/* Sleep a moment so that work the kernel deferred is done before timing. */
+void mpb_settle(void);
 /*
  * For every N of the options (from min_n up) a fresh set of N eventfds,
  * and fn(im, fds, N) for every selected mechanism that can hold N.
