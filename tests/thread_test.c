@@ -3,7 +3,8 @@
  * thread_test: wakeups of threads blocked in a wait, with outcomes that do
  * not depend on scheduling: how many waiters wake (LT chains, ET, exclusive
  * and non-exclusive herds), MOD racing with a wait, a timeout racing with
- * an event. Compared with epoll.
+ * an event; and the wait as a cancellation point, in a multi-threaded
+ * process and in a single-threaded one. Compared with epoll.
  *
  * Every test starts its waiters, then confirms through /proc that each one
  * sleeps in its wait before acting (mp_wait_blocked), and records only what
@@ -12,6 +13,7 @@
 #include "mp_impl.h"
 
 #include <semaphore.h>
+#include <sys/single_threaded.h>
 
 MP_FIXTURE(thread);
 
@@ -517,6 +519,82 @@ MP_SCENARIO(thread, four_waiters_four_edges)
 	record_waiters(t, w, 4);
 	for (i = 0; i < 4; i++)
 		close(efd[i]);
+	close(ep);
+}
+
+/*
+ * Cancel a waiter blocked in a wait: the wait is a cancellation point
+ * (glibc's epoll_wait() is one; libminipoll makes its ioctl one). A waiter
+ * still blocked after 10 s is recorded as such and woken by a write.
+ */
+static void cancel_waiter(struct mp_tr *t, const struct mp_impl *I)
+{
+	struct timespec deadline;
+	struct waiter w[1];
+	int ep, efd, eps[1];
+	void *res = NULL;
+
+	ep = I->create1(0);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	REQUIRE(ep >= 0 && efd >= 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, STOP_DATA)));
+	eps[0] = ep;
+	start_waiters(w, 1, I, eps, -1, 1);
+	NOTE("pthread_cancel: %d", pthread_cancel(w[0].th));
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 10;
+	if (pthread_timedjoin_np(w[0].th, &res, &deadline) == ETIMEDOUT) {
+		NOTE("still blocked in its wait after 10 s");
+		REQUIRE(mp_efd_write(efd, 1) == 0);
+		pthread_join(w[0].th, &res);
+	}
+	NOTE("waiter: %s", res == PTHREAD_CANCELED ? "cancelled" : "returned");
+	close(efd);
+	close(ep);
+}
+
+/*
+ *   t0 (waiting, forever)     main: pthread_cancel(t0)
+ *      |
+ *     ep
+ */
+MP_SCENARIO(thread, cancel_blocked_waiter)
+{
+	cancel_waiter(t, I);
+}
+
+/*
+ * The same after the main thread cancelled itself with cancellation
+ * disabled (so the request stays pending and harmless). glibc 2.36 then
+ * forgets to clear the copy of __libc_single_threaded that a program
+ * referencing it holds (this test reads it, so it has one): the copy says
+ * single-threaded while the waiter runs. libminipoll must not trust it.
+ */
+MP_SCENARIO(thread, cancel_waiter_after_self_cancel)
+{
+	pthread_t self = pthread_self();
+
+	REQUIRE(pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL) == 0);
+	REQUIRE(pthread_cancel(self) == 0);
+	cancel_waiter(t, I);
+	/* Only for the copy relocation above; glibc-dependent, same on both. */
+	NOTE("the program's __libc_single_threaded: %d", __libc_single_threaded);
+}
+
+/*
+ * A single-threaded process cancels itself, then waits (timeout 0): the
+ * wait acts on the pending request, and the process ends there (the
+ * transcript stops, exit 0) - though no other thread exists.
+ */
+MP_SCENARIO(thread, self_cancel_then_wait)
+{
+	struct epoll_event ev[1];
+	int ep;
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0);
+	NOTE("pthread_cancel(self): %d", pthread_cancel(pthread_self()));
+	NOTE("wait returned %d", I->wait(ep, ev, 1, 0));
 	close(ep);
 }
 

@@ -3,9 +3,11 @@
  * Waiting: epoll_wait(), epoll_pwait() and epoll_pwait2() as one
  * MINIPOLL_IOC_WAIT, cf. do_epoll_pwait() and ep_poll().
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
+#include <sys/single_threaded.h>
 
 #include "internal.h"
 
@@ -25,10 +27,41 @@ _Static_assert(sizeof(struct timespec) == 16 &&
  * implemented cancellation points for years; the ioctl holds nothing in
  * user space that unwinding could leak. No system call is added: both
  * pthread_setcanceltype() calls stay in user space.
+ *
+ * Like glibc's own cancellation points, skip that (58 instructions of a
+ * wait's ~900) while the process is single-threaded: only another thread
+ * could ask for a cancellation during the call, and a thread that cancels
+ * itself makes glibc count the process as multi-threaded from then on, so
+ * the pending request is still acted on here, as epoll_wait() would.
+ *
+ * glibc's public flag, __libc_single_threaded, is read twice. glibc 2.36
+ * keeps its own copy of the flag and, after a thread cancelled itself,
+ * updates only that one; a program that references the flag directly
+ * (libstdc++'s inline code does) reads a copy relocated into it, which
+ * then says "single-threaded" for good. The flag's home in libc, found
+ * once with dlsym(), catches that; each alone can only be late in turning
+ * false, so both true means single-threaded. Not found: always guard.
  */
+static const volatile char *mp_libc_single_threaded;
+
+__attribute__((constructor)) static void mp_find_libc_single_threaded(void)
+{
+	mp_libc_single_threaded = dlsym(RTLD_NEXT, "__libc_single_threaded");
+}
+
+static inline int mp_single_threaded(void)
+{
+	const volatile char *home = mp_libc_single_threaded;
+
+	return __libc_single_threaded && home && *home;
+}
+
 int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg)
 {
 	int oldtype, ret, err;
+
+	if (mp_single_threaded())
+		return ioctl(fd, cmd, arg);
 
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &oldtype);
 	ret = ioctl(fd, cmd, arg);
