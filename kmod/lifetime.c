@@ -17,10 +17,11 @@
  *
  * Every watched file has an mp_tfile in a resizable hash table (an
  * rhashtable) keyed by the file pointer; the tfile lists the items watching
- * the file. The table grows and shrinks with the number of watched files,
- * so finding a file's tfile costs the same at 10 watched files as at
- * 100,000. Lookups run under RCU and take no lock; the table's own bucket
- * locks serialise insertions and removals.
+ * the file. The table grows with the number of watched files (it does
+ * not shrink: see mp_tfile_params), so finding a file's tfile costs the
+ * same at 10 watched files as at 100,000. Lookups run under RCU and take
+ * no lock; the table's own bucket locks serialise insertions and
+ * removals.
  *
  * Each tfile's spinlock protects its item list and its flags, and it is
  * what makes the teardown of an item's wait entries safe: whoever
