@@ -14,14 +14,11 @@
 #
 # Program: $MPBENCH, else mpbench from the build tree or $PATH.
 
-ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=mp_lib.sh
+. "$here/mp_lib.sh"
 
-bin=
-for c in "${MPBENCH:-}" "$here/../mpbench" "$here/../../bin/mpbench" \
-	 "$here/../build/bin/mpbench" "$(command -v mpbench)"; do
-	if [ -n "$c" ] && [ -x "$c" ]; then bin=$c; break; fi
-done
+bin=$(mp_find_bin mpbench "${MPBENCH:-}")
 if [ -z "$bin" ]; then
 	echo "SKIP: mpbench not built (set MPBENCH)"
 	exit $ksft_skip

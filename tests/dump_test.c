@@ -35,6 +35,7 @@
 #include <linux/minipoll.h>
 
 #include "kselftest_harness.h"
+#include "mp_ioctl.h"
 
 _Static_assert(sizeof(struct minipoll_dump) == 80, "struct minipoll_dump is 80 bytes");
 _Static_assert(sizeof(struct minipoll_dump_item) == 88, "struct minipoll_dump_item is 88 bytes");
@@ -67,23 +68,6 @@ static int have_minipoll(void)
 static int mp_new(void)
 {
 	return open(MINIPOLL_DEVICE, O_RDWR | O_CLOEXEC);
-}
-
-static int mp_ctl(int mp, int op, int fd, uint32_t events, uint64_t data)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = data };
-	struct minipoll_ctl c = { .op = op, .fd = fd, .event = (uintptr_t)&ev };
-
-	return ioctl(mp, MINIPOLL_IOC_CTL, &c);
-}
-
-static int mp_wait(int mp, struct epoll_event *evs, int max, int timeout_ms)
-{
-	struct minipoll_wait w = {
-		.events = (uintptr_t)evs, .maxevents = max, .timeout_ms = timeout_ms,
-	};
-
-	return ioctl(mp, MINIPOLL_IOC_WAIT, &w);
 }
 
 static int dump(int mp, struct dump *x)

@@ -22,23 +22,14 @@
 #     - errors: no such process, no such fd, not a minipoll fd, no ptrace
 #       rights, bad usage: a clear message and a non-zero status.
 
-ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=mp_lib.sh
+. "$here/mp_lib.sh"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; [ -n "${bg:-}" ] && kill "$bg" 2>/dev/null' EXIT
 
-tool=${MINIPOLL_INSPECT:-}
+tool=$(mp_find_bin minipoll-inspect "${MINIPOLL_INSPECT:-}")
 if [ -z "$tool" ]; then
-	# tests/ in the tree, build/bin/tests/, or an installed kselftest dir
-	for c in "$here/../build/bin/minipoll-inspect" "$here/../minipoll-inspect" \
-		 "$here/../../bin/minipoll-inspect" /work/main/build/bin/minipoll-inspect; do
-		if [ -x "$c" ]; then
-			tool=$c
-			break
-		fi
-	done
-fi
-if [ -z "$tool" ] || [ ! -x "$tool" ]; then
 	echo "SKIP: minipoll-inspect not found (set MINIPOLL_INSPECT)"
 	exit $ksft_skip
 fi

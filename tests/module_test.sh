@@ -8,10 +8,11 @@
 #   The module is left loaded, as it was found.
 #
 # The module path is $MINIPOLL_KO, else build/minipoll.ko of the tree this
-# script lives in (tests/ or build/bin/tests/), else /work/main/build/minipoll.ko.
+# script lives in (tests/, build/bin/tests/ or build/kselftest/minipoll/).
 
-ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=mp_lib.sh
+. "$here/mp_lib.sh"
 
 fail() {
 	echo "not ok: $*"
@@ -23,16 +24,8 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit $ksft_skip
 fi
 
-ko=${MINIPOLL_KO:-}
+ko=$(mp_find_ko "${MINIPOLL_KO:-}")
 if [ -z "$ko" ]; then
-	for c in "$here/../build/minipoll.ko" "$here/../../minipoll.ko" /work/main/build/minipoll.ko; do
-		if [ -f "$c" ]; then
-			ko=$c
-			break
-		fi
-	done
-fi
-if [ -z "$ko" ] || [ ! -f "$ko" ]; then
 	echo "SKIP: minipoll.ko not found (set MINIPOLL_KO)"
 	exit $ksft_skip
 fi

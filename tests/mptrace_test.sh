@@ -17,29 +17,20 @@
 # Programs: $MPTRACE and $MINIPOLL_ECHO, else build/bin's (found from
 # tests/, build/bin/tests or an installed kselftest dir), else $PATH.
 
-ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=mp_lib.sh
+. "$here/mp_lib.sh"
 clients=4
 rounds=50
 
-first() {
-	for c in "$@"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then
-			echo "$c"
-			return
-		fi
-	done
-}
 
 fail() {
 	echo "not ok: $*"
 	exit 1
 }
 
-mptrace=$(first "${MPTRACE:-}" "$here/../mptrace" "$here/../../bin/mptrace" \
-	"$here/../build/bin/mptrace" "$(command -v mptrace)")
-echo_bin=$(first "${MINIPOLL_ECHO:-}" "$here/../minipoll-echo" "$here/../../bin/minipoll-echo" \
-	"$here/../build/bin/minipoll-echo" "$(command -v minipoll-echo)")
+mptrace=$(mp_find_bin mptrace "${MPTRACE:-}")
+echo_bin=$(mp_find_bin minipoll-echo "${MINIPOLL_ECHO:-}")
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "SKIP: needs root to load BPF programs"

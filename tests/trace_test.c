@@ -33,6 +33,7 @@
 #include <linux/minipoll.h>
 
 #include "kselftest_harness.h"
+#include "mp_ioctl.h"
 
 #define TRACEFS		"/sys/kernel/tracing"
 #define TRACE_SIZE	(1 << 20)
@@ -151,23 +152,6 @@ has(const char *trace, const char *event, const char *fmt, ...)
 		p = end;
 	}
 	return 0;
-}
-
-static int mp_ctl(int mp, int op, int fd, uint32_t events, uint64_t data)
-{
-	struct epoll_event ev = { .events = events, .data.u64 = data };
-	struct minipoll_ctl c = { .op = op, .fd = fd, .event = (uintptr_t)&ev };
-
-	return ioctl(mp, MINIPOLL_IOC_CTL, &c);
-}
-
-static int mp_wait(int mp, struct epoll_event *evs, int max, int timeout_ms)
-{
-	struct minipoll_wait w = {
-		.events = (uintptr_t)evs, .maxevents = max, .timeout_ms = timeout_ms,
-	};
-
-	return ioctl(mp, MINIPOLL_IOC_WAIT, &w);
 }
 
 static unsigned long long mp_id(int mp)

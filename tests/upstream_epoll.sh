@@ -24,26 +24,17 @@
 # (build/bin/tests or an installed kselftest dir); $MINIPOLL_RUN, else
 # minipoll-run from the build tree (build/bin) or $PATH.
 
-ksft_skip=4
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=mp_lib.sh
+. "$here/mp_lib.sh"
 attempts=3
 budget=${UPSTREAM_BUDGET:-580}
 start=$(date +%s)
 longest=0
 
-first() {
-	for c in "$@"; do
-		if [ -n "$c" ] && [ -x "$c" ]; then
-			echo "$c"
-			return
-		fi
-	done
-}
 
-bin=$(first "${EPOLL_WAKEUP_TEST:-}" "$here/epoll_wakeup_test" \
-	"$here/../build/bin/tests/epoll_wakeup_test")
-run=$(first "${MINIPOLL_RUN:-}" "$here/../minipoll-run" "$here/../../bin/minipoll-run" \
-	"$here/../build/bin/minipoll-run" "$(command -v minipoll-run)")
+bin=$(mp_find_bin tests/epoll_wakeup_test "${EPOLL_WAKEUP_TEST:-$here/epoll_wakeup_test}")
+run=$(mp_find_bin minipoll-run "${MINIPOLL_RUN:-}")
 
 if [ -z "$bin" ]; then
 	echo "SKIP: epoll_wakeup_test not built (set EPOLL_WAKEUP_TEST)"
