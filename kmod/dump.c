@@ -230,8 +230,8 @@ static void mp_dump_put_item(struct mp_dump_sink *s, u32 index,
 		s->err = -EFAULT;
 }
 
-/* Entries on a wait queue, all owners. */
-static u32 mp_queue_len(wait_queue_head_t *whead)
+/* Entries on a wait queue, all owners (the dump, a tracepoint). */
+u32 mp_queue_len(wait_queue_head_t *whead)
 {
 	wait_queue_entry_t *wait;
 	u32 n = 0;

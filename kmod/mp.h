@@ -348,6 +348,7 @@ void mp_dump_exit(void);
 u64 mp_obj_id(const void *ptr);
 void mp_file_kind(struct file *file, char *kind, size_t size);
 void mp_queue_owner_of(struct file *file, char *owner, size_t size);
+u32 mp_queue_len(wait_queue_head_t *whead);
 void mp_debugfs_add(struct mp_instance *mp);
 void mp_debugfs_remove(struct mp_instance *mp);
 long mp_ioctl_dump(struct mp_instance *mp, void __user *argp);

@@ -79,17 +79,6 @@ unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
 	return overflowed;
 }
 
-/* Entries on a wait queue; caller holds its lock. For tracing only. */
-static u32 mp_count_entries(wait_queue_head_t *wq)
-{
-	wait_queue_entry_t *entry;
-	u32 n = 0;
-
-	list_for_each_entry(entry, &wq->head, entry)
-		n++;
-	return n;
-}
-
 /*
  * cf. ep_poll_safewake(): tell the instance's pollers it has events.
  * @mpi is the item whose callback got us here, or NULL.
@@ -116,7 +105,7 @@ void mp_poll_safewake(struct mp_instance *mp, struct mp_item *mpi, __poll_t poll
 	spin_lock_irqsave_nested(&mp->poll_wait.lock, flags, nests);
 	if (trace_minipoll_propagate_enabled())
 		trace_minipoll_propagate(mp, EPOLLIN | pollflags,
-					 mp_count_entries(&mp->poll_wait));
+					 mp_queue_len(&mp->poll_wait));
 	mp->nests = nests + 1;
 	wake_up_locked_poll(&mp->poll_wait, EPOLLIN | pollflags);
 	mp->nests = 0;
