@@ -7,7 +7,8 @@
 #   tracepoints exist, on minipoll. For each implementation the echo
 #   server's instance must show callbacks, wakeups and latency samples, at
 #   least 2 + CLIENTS ctl operations, and exactly as many deliveries as the
-#   server's waits returned events (minipoll-echo prints that number).
+#   server's waits returned events (minipoll-echo prints that number),
+#   and the fd the server holds the instance by, the same on both.
 #   Then, if the module can be unloaded, mptrace must still trace epoll
 #   without it (and say so), and the module is loaded again.
 #
@@ -92,6 +93,16 @@ check() {
 	[ "${v:-x}" = "$events" ] ||
 		fail "$impl: deliveries '${v:-missing}' != $events events the server's waits returned"
 	echo "ok: $impl deliveries $v = the events the server's waits returned"
+	# The server makes its instance first on either: the same fd number.
+	v=$(num "$out" "$impl" fd)
+	[ -n "$v" ] || fail "$impl: the instance's fd is not known (-1 or missing)"
+	if [ "$impl" = epoll ]; then
+		epoll_fd=$v
+	else
+		[ "$v" = "$epoll_fd" ] ||
+			fail "minipoll: the instance's fd is $v, the same server's epoll fd was $epoll_fd"
+		echo "ok: minipoll's instance shown with the server's fd $v, as epoll's"
+	fi
 }
 
 check epoll

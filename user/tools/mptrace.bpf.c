@@ -38,6 +38,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define EPOLLET		(1U << 31)
 #define EP_PRIVATE_BITS	(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
 
+/* x86-64's number for ioctl(2): minipoll is driven by ioctls. */
+#define NR_IOCTL	16
+
 #define MAX_INSTANCES	4096
 #define MAX_THREADS	8192
 
@@ -280,12 +283,27 @@ int BPF_KRETPROBE(ep_ctl_exit, long ret)
 
 /* ---- minipoll's tracepoints (loaded only when the events exist) ---- */
 
+/*
+ * A ctl, a DEL or a transfer of minipoll is an ioctl on the instance's
+ * own fd (the library's calls, the shim's, the batch, the ring's wait), so
+ * the fd its owner knows it by is that system call's first argument. In
+ * any other system call (none traced here today) it is not known: -1.
+ */
+static __always_inline __s32 mp_owner_fd(void)
+{
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+
+	if (BPF_CORE_READ(regs, orig_ax) != NR_IOCTL)
+		return -1;
+	return (__s32)BPF_CORE_READ(regs, di);
+}
+
 static __always_inline int mp_ctl(__u64 inst)
 {
 	struct mpt_stats *s = stats_of(MPT_MINIPOLL, inst);
 
 	if (s) {
-		set_owner(s, -1);
+		set_owner(s, mp_owner_fd());
 		__sync_fetch_and_add(&s->ctl, 1);
 	}
 	return 0;
@@ -345,7 +363,7 @@ int mp_transfer_end(struct mp_tp_transfer_end *ctx)
 		return 0;
 	s = stats_of(MPT_MINIPOLL, ctx->id);
 	if (s) {
-		set_owner(s, -1);
+		set_owner(s, mp_owner_fd());
 		returned(MPT_MINIPOLL, ctx->id, s, ctx->delivered);
 	}
 	return 0;

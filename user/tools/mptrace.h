@@ -127,7 +127,7 @@ struct mpt_stats {
 	__u64 lat_sum_ns;
 	__u64 hist[MPT_SLOTS];
 	__u32 owner_tgid;	/* last process seen waiting or changing it */
-	__s32 owner_fd;		/* its fd, when known (epoll), else -1 */
+	__s32 owner_fd;		/* its fd in that process, else -1 */
 	char owner_comm[16];
 };
 
