@@ -230,7 +230,11 @@ static void mp_dump_put_item(struct mp_dump_sink *s, u32 index,
 		s->err = -EFAULT;
 }
 
-/* Entries on a wait queue, all owners (the dump, a tracepoint). */
+/*
+ * Entries on a wait queue, all owners (the dump, a tracepoint). The caller
+ * holds what keeps the list still: whead->lock, or for an instance's mp->wq
+ * mp->lock, under which its waiters queue and leave (wait.c).
+ */
 u32 mp_queue_len(wait_queue_head_t *whead)
 {
 	wait_queue_entry_t *wait;
