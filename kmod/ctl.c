@@ -282,9 +282,9 @@ static __always_inline int __mp_ctl(struct mp_instance *mp, int op, int fd,
 	int error;
 
 	tf = fdget(fd);
-	if (!tf.file)
+	tfile = fd_file(tf);
+	if (!tfile)
 		return -EBADF;
-	tfile = tf.file;
 
 	error = mp_ctl_check(mp, op, tfile, ev);
 	if (error)

@@ -29,6 +29,8 @@
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
+#include "compat.h"
+
 /* Bits of an item's mask that steer minipoll itself and are never reported. */
 #define MP_PRIVATE_BITS	(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
 

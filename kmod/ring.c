@@ -213,8 +213,7 @@ int mp_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
 
-	vma->vm_flags &= ~VM_MAYEXEC;
-	vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+	vm_flags_mod(vma, VM_DONTEXPAND | VM_DONTDUMP, VM_MAYEXEC);
 	for (off = 0; off < ring->size; off += PAGE_SIZE) {
 		struct page *page = vmalloc_to_page((void *)ring->hdr + off);
 
