@@ -63,9 +63,12 @@
  * checks walk the lists of items watching a file under RCU. When its file
  * goes away the release hook unhooks it and the reaper frees it
  * (lifetime.c). An instance goes when its file is released: once every
- * item is unhooked, neither the hook nor a callback can reach it; its
- * reap work is then cancelled, and its memory is freed after a grace
- * period, for the nest walks again.
+ * item is unhooked, neither the hook nor a callback can reach it. A hook
+ * that took an item from the closing instance may still be handing it
+ * over (mp->dead, reap_work, mp->user), always inside one RCU read-side
+ * section: the release waits a grace period for it, then cancels the
+ * reap work, and frees the memory after another grace period, for the
+ * nest walks.
  */
 #include <linux/device.h>
 #include <linux/sched.h>
@@ -237,14 +240,16 @@ void mp_item_free(struct mp_instance *mp, struct mp_item *mpi)
 /*
  * cf. ep_remove(): EPOLL_CTL_DEL, close, or an insert that failed late.
  * @reason is the minipoll_item_remove tracepoint's (MP_TRACE_RM_*).
+ * Returns false when the release hook won the race for the item: the
+ * reaper frees it, and the hook may still be handing it over.
  */
-void mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason)
+bool mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason)
 {
-	/* If the release hook won the race, the reaper frees the item. */
-	if (mp_item_detach(mpi)) {
-		trace_minipoll_item_remove(mpi, reason);
-		mp_item_free(mp, mpi);
-	}
+	if (!mp_item_detach(mpi))
+		return false;
+	trace_minipoll_item_remove(mpi, reason);
+	mp_item_free(mp, mpi);
+	return true;
 }
 
 /* Free the items the release hook marked dead. */
@@ -281,6 +286,7 @@ void mp_reap_work(struct work_struct *work)
 void mp_instance_release(struct mp_instance *mp)
 {
 	struct rb_node *rbp, *next;
+	bool hook_won = false;
 
 	/* Pollers still queued on us (poll(), select()) must re-poll. */
 	if (waitqueue_active(&mp->poll_wait))
@@ -289,15 +295,24 @@ void mp_instance_release(struct mp_instance *mp)
 	mp_lock(mp, 0);
 	for (rbp = rb_first_cached(&mp->items); rbp; rbp = next) {
 		next = rb_next(rbp);
-		mp_item_remove(mp, rb_entry(rbp, struct mp_item, rbn), MP_TRACE_RM_CLOSED);
+		if (!mp_item_remove(mp, rb_entry(rbp, struct mp_item, rbn),
+				    MP_TRACE_RM_CLOSED))
+			hook_won = true;
 		cond_resched();
 	}
 	mp_unlock(mp);
 
 	/*
-	 * Every item is now unhooked, by us or by the release hook, so no
-	 * hook can schedule the work again. Free what the hook handed over.
+	 * Every item is now off its tfile, by us or by the release hook, so
+	 * no hook can find this instance again. But a hook that took an item
+	 * from us may still be running: it unhooks the item (and uncharges
+	 * mp->user) before it parks it on mp->dead and schedules the reap
+	 * work. It does all of that inside one RCU read-side section, so a
+	 * grace period is enough to see it finished (see mp_item_kill()).
 	 */
+	if (hook_won)
+		synchronize_rcu();
+	/* No hook can schedule the work now. Free what the hooks handed over. */
 	cancel_work_sync(&mp->reap_work);
 	mp_lock(mp, 0);
 	mp_unlock(mp);

@@ -42,24 +42,44 @@
  * so a dead item is never found under the mutex: a new file allocated at
  * the same address cannot meet the old item.
  *
+ * A closing instance may lose the race for an item to the hook. The hook
+ * does all of its work - unhooking, uncharging the owner, parking the
+ * item on mp->dead, scheduling the reap work - inside one RCU read-side
+ * section, so the instance's release waits a grace period before it
+ * frees what the hook touches (mp_instance_release()).
+ *
  * Paths that call into the target after registration (re-poll, fdinfo,
  * nest checks) pin it with mp_item_fget(): under RCU, a live item's file
- * is valid memory (files are freed by call_rcu() in 6.1, after __fput()
- * and so after the hook marked the item dead), and inc-not-zero on
- * f_count fails once the file is on its way out.
+ * is valid memory (files are freed after __fput(), so after the hook
+ * marked the item dead, and only after a grace period), and inc-not-zero
+ * on f_count fails once the file is on its way out.
  *
- * Without kprobes (or with release_hook=0) items pin their file with
- * get_file() instead: then a watched file stays open until it is deleted
- * from every instance or the instances are closed. This is announced once
- * in the kernel log.
+ * Failing closed
+ * --------------
+ * Items hold no reference, so a hook that does not fire would leave wait
+ * entries on queues that ->release() frees. The hook is therefore used
+ * only while it can be trusted (mp_hook_trusted()): its kprobe is
+ * registered and has never missed a hit, and a kprobe of the same kind
+ * on a function of ours fires when ADD calls it. When it cannot be
+ * trusted, the tfile of the file being added takes a reference on the
+ * file ("pins" it): the file then stays open until it is deleted from
+ * every instance or the instances are closed, as with release_hook=0 or
+ * a kernel without kprobes. Writing to debugfs' kprobes/enabled, which
+ * can disarm every kprobe at once, first pins every watched file (a
+ * kprobe on the write handler), so that items attached before the write
+ * are covered too. Each change of mode is announced in the kernel log.
  */
 #include <linux/atomic.h>
 #include <linux/file.h>
 #include <linux/hash.h>
 #include <linux/kprobes.h>
+#include <linux/kstrtox.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/percpu.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
+#include <linux/uaccess.h>
 
 #include "mp.h"
 
@@ -103,9 +123,6 @@ static const struct rhashtable_params mp_tfile_params = {
 /* Number of watched files: the hook's almost free early exit. */
 static atomic_t mp_nr_tfiles = ATOMIC_INIT(0);
 
-/* Items hold a reference on their file (no release hook available). */
-static bool mp_pin_files;
-
 static bool release_hook = true;
 module_param(release_hook, bool, 0444);
 MODULE_PARM_DESC(release_hook,
@@ -128,6 +145,23 @@ static void mp_watchers_add(struct mp_item *mpi, int delta)
 		atomic_add(delta, &((struct mp_instance *)mpi->file->private_data)->watchers);
 }
 
+/* Make @tfile hold a reference on its file, unless it holds one or is going. */
+static void mp_tfile_pin(struct mp_tfile *tfile)
+{
+	lockdep_assert_held(&tfile->lock);
+
+	/*
+	 * Hashed means the hook has not run for the file, so the file is
+	 * valid memory; a zero count means __fput() is under way and the
+	 * hook, waiting for our lock, unhooks every item.
+	 */
+	if (!tfile->unhashed && !tfile->pinned &&
+	    atomic_long_inc_not_zero(&tfile->file->f_count))
+		tfile->pinned = true;
+}
+
+static bool mp_hook_trusted(void);
+
 /*
  * Hook a new item onto its file's tfile, creating the tfile if needed.
  * The caller holds mp->mtx and a reference on the file, so the release
@@ -141,6 +175,7 @@ static void mp_watchers_add(struct mp_item *mpi, int delta)
 int mp_item_attach(struct mp_item *mpi)
 {
 	struct mp_tfile *tfile, *fresh = NULL;
+	bool pin = !mp_hook_trusted();
 
 	for (;;) {
 		bool joined = false;
@@ -176,6 +211,7 @@ int mp_item_attach(struct mp_item *mpi)
 							  mp_tfile_params);
 		if (!tfile) {
 			atomic_inc(&mp_nr_tfiles);
+			tfile = fresh;
 			fresh = NULL;
 			break;
 		}
@@ -193,8 +229,15 @@ int mp_item_attach(struct mp_item *mpi)
 	kfree(fresh);
 	mp_watchers_add(mpi, 1);
 
-	if (mp_pin_files)
-		get_file(mpi->file);
+	/*
+	 * Our item keeps the tfile hashed, and the caller's reference keeps
+	 * the hook away: the tfile found or inserted above is still ours.
+	 */
+	if (pin) {
+		spin_lock(&tfile->lock);
+		mp_tfile_pin(tfile);
+		spin_unlock(&tfile->lock);
+	}
 	return 0;
 }
 
@@ -215,6 +258,13 @@ static void mp_item_unhook(struct mp_tfile *tfile, struct mp_item *mpi)
 		rhashtable_remove_fast(&mp_tfiles, &tfile->node, mp_tfile_params);
 		tfile->unhashed = true;
 		atomic_dec(&mp_nr_tfiles);
+		/*
+		 * The hook never runs for a pinned file, so this is a ctl or
+		 * close path in task context: the final __fput(), if this is
+		 * it, is deferred to task work or a kworker.
+		 */
+		if (tfile->pinned)
+			fput(tfile->file);
 		/* A nest check still walking it frees it when done. */
 		if (!tfile->listed)
 			kfree_rcu(tfile, rcu);
@@ -251,17 +301,16 @@ bool mp_item_detach(struct mp_item *mpi)
 		spin_unlock(&tfile->lock);
 	}
 	rcu_read_unlock();
-	if (!live)
-		return false;
-
-	if (mp_pin_files)
-		fput(mpi->file);
-	return true;
+	return live;
 }
 
 /*
  * The release hook's part for one item: unhook it, then mark it dead and
- * hand it to the instance's reaper. Atomic context, tfile lock held.
+ * hand it to the instance's reaper. Atomic context, tfile lock held, and
+ * inside the RCU read-side section that mp_instance_release() waits for
+ * when the item's instance is closing: after mp_item_unhook() the
+ * instance no longer finds the item, and may be on its way to freeing
+ * mp->user and the reap work, which only that grace period holds back.
  */
 static void mp_item_kill(struct mp_tfile *tfile, struct mp_item *mpi)
 {
@@ -283,7 +332,6 @@ static void mp_item_kill(struct mp_tfile *tfile, struct mp_item *mpi)
 	mp->dead = mpi;
 	spin_unlock_irqrestore(&mp->lock, flags);
 
-	/* Under the tfile lock: the instance cannot be freed meanwhile. */
 	schedule_work(&mp->reap_work);
 }
 
@@ -323,8 +371,20 @@ struct file *mp_item_fget(struct mp_item *mpi)
 	struct file *file = NULL;
 
 	rcu_read_lock();
-	if (!READ_ONCE(mpi->dead) && atomic_long_inc_not_zero(&mpi->file->f_count))
+	if (!READ_ONCE(mpi->dead) && atomic_long_inc_not_zero(&mpi->file->f_count)) {
 		file = mpi->file;
+		/*
+		 * Where the file cache reuses a freed file within a grace
+		 * period (SLAB_TYPESAFE_BY_RCU), the count may be a new
+		 * file's. The hook marks the item dead before the old file
+		 * is freed, and the increment is a full barrier: an item
+		 * still alive now means the file is the one we watch.
+		 */
+		if (READ_ONCE(mpi->dead)) {
+			fput(file);
+			file = NULL;
+		}
+	}
 	rcu_read_unlock();
 	return file;
 }
@@ -376,46 +436,183 @@ static struct kprobe mp_hooks[] = {
 	{ .symbol_name = "locks_remove_file", .pre_handler = mp_hook_pre },
 };
 
+/* The registered hook, or NULL. Set at load, cleared at unload. */
 static struct kprobe *mp_hook;
+
+/*
+ * The canary: a function of ours with a kprobe of the hook's kind on it.
+ * Whatever stops the hook from firing - kprobes disarmed, ftrace shut
+ * down after a fault - stops the canary too, and ADD sees that at once.
+ */
+static DEFINE_PER_CPU(bool, mp_canary_hit);
+
+static noinline void mp_hook_canary(void)
+{
+	/* Not to be merged away: the probe sits on its first instruction. */
+	asm volatile("");
+}
+
+static int mp_canary_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	__this_cpu_write(mp_canary_hit, true);
+	return 0;
+}
+
+static struct kprobe mp_canary = {
+	.symbol_name = KBUILD_MODNAME ":mp_hook_canary",
+	.pre_handler = mp_canary_pre,
+};
+
+static bool mp_canary_registered;
+
+/* Pin every watched file: kprobes are about to be disarmed. */
+static void mp_pin_all(void)
+{
+	struct rhashtable_iter iter;
+	struct mp_tfile *tfile;
+
+	rhashtable_walk_enter(&mp_tfiles, &iter);
+	rhashtable_walk_start(&iter);
+	while ((tfile = rhashtable_walk_next(&iter))) {
+		/* -EAGAIN: a resize rewound the walk; pinning twice is a no-op. */
+		if (IS_ERR(tfile))
+			continue;
+		spin_lock(&tfile->lock);
+		mp_tfile_pin(tfile);
+		spin_unlock(&tfile->lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+}
+
+/*
+ * Before a write to debugfs' kprobes/enabled: one that disarms kprobes
+ * (or that we cannot read) would leave the items attached so far without
+ * a hook, so their files are pinned now, while the hook still works.
+ * Runs in the writer's task with preemption off.
+ */
+static int mp_disarm_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	const char __user *ubuf = (const char __user *)regs_get_kernel_argument(regs, 1);
+	size_t count = regs_get_kernel_argument(regs, 2);
+	char buf[3] = { };
+	bool enable;
+
+	if (count < 1 || copy_from_user_nofault(buf, ubuf, min_t(size_t, count, 2)) ||
+	    kstrtobool(buf, &enable) || !enable) {
+		if (atomic_read(&mp_nr_tfiles)) {
+			pr_warn("kprobes may be disarmed: every watched file is pinned until removed\n");
+			mp_pin_all();
+		}
+	}
+	return 0;
+}
+
+static struct kprobe mp_disarm_guard = {
+	.symbol_name = "write_enabled_file_bool",
+	.pre_handler = mp_disarm_pre,
+};
+
+static bool mp_guard_registered;
+
+/* Whether the last check trusted the hook; logs each change once. */
+static atomic_t mp_hook_ok = ATOMIC_INIT(1);
+
+/*
+ * May a new item rely on the release hook? Only if the hook is there,
+ * has never missed a call (a miss means an item may have outlived its
+ * file: nothing can repair that, but no new item is exposed to it), and
+ * the canary fires now. Costs one ftrace-based kprobe hit per ADD.
+ */
+static bool mp_hook_trusted(void)
+{
+	bool ok;
+
+	/* Without them, every file is pinned: said once at load. */
+	if (!mp_hook || !mp_canary_registered)
+		return false;
+
+	ok = !READ_ONCE(mp_hook->nmissed);
+	if (ok) {
+		preempt_disable();
+		__this_cpu_write(mp_canary_hit, false);
+		mp_hook_canary();
+		ok = __this_cpu_read(mp_canary_hit);
+		preempt_enable();
+	}
+	if (unlikely(atomic_read(&mp_hook_ok) != ok) &&
+	    atomic_xchg(&mp_hook_ok, ok) != ok) {
+		if (ok)
+			pr_info("the file release hook fires again: new watches follow their file's lifetime\n");
+		else
+			pr_warn("the file release hook cannot be trusted (%s): new watches pin their file\n",
+				mp_hook->nmissed ? "it missed calls" : "kprobes disarmed");
+	}
+	return ok;
+}
+
+/* A kprobe whose handler runs in task context, or -errno. */
+static int mp_register_ftrace_kprobe(struct kprobe *kp)
+{
+	int error = register_kprobe(kp);
+
+	if (error)
+		return error;
+	/*
+	 * The handlers take rhashtable bucket locks with local_bh_disable(),
+	 * which an int3-based probe (NMI-like context) cannot do.
+	 */
+	if (!kprobe_ftrace(kp)) {
+		unregister_kprobe(kp);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
 
 static void mp_hook_register(void)
 {
 	int i;
 
 	for (i = 0; i < ARRAY_SIZE(mp_hooks); i++) {
-		if (register_kprobe(&mp_hooks[i]))
+		if (mp_register_ftrace_kprobe(&mp_hooks[i]))
 			continue;
-		/*
-		 * The handler must run in task context: removing a tfile
-		 * takes a bucket lock of the table with local_bh_disable(),
-		 * which an int3-based probe (NMI-like context) cannot do.
-		 */
-		if (!kprobe_ftrace(&mp_hooks[i])) {
-			unregister_kprobe(&mp_hooks[i]);
-			continue;
-		}
 		mp_hook = &mp_hooks[i];
+		break;
+	}
+	if (!mp_hook)
+		return;
+	mp_canary_registered = !mp_register_ftrace_kprobe(&mp_canary);
+	mp_guard_registered = !mp_register_ftrace_kprobe(&mp_disarm_guard);
+	if (!mp_canary_registered)
+		pr_warn("cannot check the release hook (no canary probe): watched files are pinned\n");
+	else
 		pr_info("items follow their file's lifetime (ftrace-based kprobe on %s)\n",
 			mp_hook->symbol_name);
-		return;
-	}
+	if (!mp_guard_registered)
+		pr_info("no probe on kprobes/enabled: a disarm is seen at the next ADD\n");
 }
 
 static void mp_hook_unregister(void)
 {
+	if (mp_guard_registered)
+		unregister_kprobe(&mp_disarm_guard);
+	if (mp_canary_registered)
+		unregister_kprobe(&mp_canary);
+	mp_guard_registered = false;
+	mp_canary_registered = false;
 	if (!mp_hook)
 		return;
 	unregister_kprobe(mp_hook);
-	/*
-	 * A hit is missed only if __fput() ran inside another kprobe's
-	 * handler on the same CPU; an item could then have outlived its file.
-	 */
 	if (mp_hook->nmissed)
 		pr_err("the file release hook missed %lu calls\n", mp_hook->nmissed);
 	mp_hook = NULL;
 }
 #else
-static struct kprobe *mp_hook;
+static bool mp_hook_trusted(void)
+{
+	return false;
+}
+
 static inline void mp_hook_register(void) { }
 static inline void mp_hook_unregister(void) { }
 #endif
@@ -430,10 +627,8 @@ int mp_lifetime_init(void)
 
 	if (release_hook)
 		mp_hook_register();
-	if (!mp_hook) {
-		mp_pin_files = true;
+	if (!mp_hook)
 		pr_warn("no file release hook: watched files stay open until removed from every instance\n");
-	}
 	return 0;
 }
 

@@ -89,6 +89,13 @@ struct mp_tfile {
 	bool listed;
 	/* Taken out of the table because no item is left. lock. */
 	bool unhashed;
+	/*
+	 * The tfile holds a reference on the file, because the release hook
+	 * could not be trusted when an item was attached or since: see
+	 * mp_hook_trusted() in lifetime.c. Dropped when the tfile is
+	 * unhashed. lock.
+	 */
+	bool pinned;
 	struct rcu_head rcu;
 };
 
@@ -207,11 +214,20 @@ struct mp_instance {
 	struct mp_item *ovflist;
 	/* Items whose file went away, to be reaped under mp->mtx. mp->lock. */
 	struct mp_item *dead;
-	/* Reaps dead items soon after their file went away. */
+	/*
+	 * Reaps dead items soon after their file went away. Scheduled by the
+	 * release hook inside its RCU read-side section; the instance's
+	 * release waits a grace period before cancelling it whenever a hook
+	 * took one of its items (mp_instance_release()).
+	 */
 	struct work_struct reap_work;
 	/* Held while a transfer moves EPOLLWAKEUP items. mp->mtx. */
 	struct wakeup_source *ws;
-	/* The user charged for our items (watch limit). Constant. */
+	/*
+	 * The user charged for our items (watch limit). Constant. The
+	 * release hook uncharges it without mp->mtx: it is put only after
+	 * the grace period above.
+	 */
 	struct mp_user *user;
 	/* The instance's own file: a lookup key, never dereferenced. Constant. */
 	struct file *file;
@@ -277,7 +293,7 @@ void mp_unlock(struct mp_instance *mp);
 struct mp_item *mp_find(struct mp_instance *mp, struct file *file, int fd);
 void mp_rb_insert(struct mp_instance *mp, struct mp_item *mpi);
 void mp_item_free(struct mp_instance *mp, struct mp_item *mpi);
-void mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason);
+bool mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason);
 void mp_reap(struct mp_instance *mp);
 void mp_reap_work(struct work_struct *work);
 struct wakeup_source *mp_item_ws(struct mp_item *mpi);

@@ -8,6 +8,8 @@
  */
 #include "mp_impl.h"
 
+#include <sys/mount.h>
+
 MP_FIXTURE(lifetime);
 
 /*
@@ -432,6 +434,96 @@ MP_SCENARIO(lifetime, close_instance_with_items)
 	close(ep2);
 	close(p[0]);
 	close(p[1]);
+}
+
+/*
+ * Without a working release hook minipoll cannot see a watched file's last
+ * close, so it must not rely on the hook then: it pins the files it
+ * watches instead (Documentation/differences.md, section 1). kprobes are
+ * disarmed for the whole system through debugfs (root), with one item
+ * attached before and one after; their pipes must stay open while
+ * watched, where epoll's closes; deleting the items (closing the
+ * instance) drops the pins; once kprobes are armed again, a new item
+ * follows its file's lifetime as on epoll. Raw, not a scenario: epoll's
+ * answers are taken in the same run, and the two are meant to differ.
+ */
+#define KPROBES_ENABLED "/sys/kernel/debug/kprobes/enabled"
+
+/* Close @p[0] (watched), then write to @p[1]: 1, or -errno. */
+static int write_after_reader_close(int p[2])
+{
+	int ret;
+
+	close(p[0]);
+	ret = write(p[1], "x", 1);
+	return ret < 0 ? -errno : ret;
+}
+
+static int kprobes_enable(int ctl, bool on)
+{
+	return pwrite(ctl, on ? "1" : "0", 1, 0) == 1 ? 0 : -errno;
+}
+
+TEST(hook_disarmed_pins_files)
+{
+	int ctl, mp, ep, a[2], b[2], c[2], d[2], wa, wb, wc;
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	if (!mp_have_minipoll())
+		SKIP(return, "/dev/minipoll is absent (module not loaded)");
+	if (access("/sys/kernel/debug/kprobes", F_OK))
+		mount("debugfs", "/sys/kernel/debug", "debugfs", 0, NULL);
+	ctl = open(KPROBES_ENABLED, O_WRONLY | O_CLOEXEC);
+	if (ctl < 0)
+		SKIP(return, "%s: %s (needs root and debugfs)", KPROBES_ENABLED, strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+	mp = mp_minipoll.create1(0);
+	ep = epoll_create1(0);
+	ASSERT_LE(0, mp);
+	ASSERT_LE(0, ep);
+	ASSERT_EQ(0, mp_pipe(a));
+	ASSERT_EQ(0, mp_pipe(b));
+	ASSERT_EQ(0, mp_pipe(c));
+	ASSERT_EQ(0, mp_minipoll.ctl(mp, EPOLL_CTL_ADD, a[0], &ev));
+
+	ASSERT_EQ(0, kprobes_enable(ctl, false));
+	/* Nothing may fail before kprobes are armed again. */
+	ev.data.u64 = 1;
+	if (mp_minipoll.ctl(mp, EPOLL_CTL_ADD, b[0], &ev) ||
+	    epoll_ctl(ep, EPOLL_CTL_ADD, c[0], &ev)) {
+		int err = errno;
+
+		kprobes_enable(ctl, true);
+		ASSERT_EQ(0, err) TH_LOG("ADD with kprobes disarmed: %s", strerror(err));
+	}
+	wa = write_after_reader_close(a);
+	wb = write_after_reader_close(b);
+	wc = write_after_reader_close(c);
+	ASSERT_EQ(0, kprobes_enable(ctl, true));
+
+	EXPECT_EQ(-EPIPE, wc) TH_LOG("epoll: the watched pipe closes");
+	EXPECT_EQ(1, wa) TH_LOG("minipoll, item added before the disarm: pipe pinned");
+	EXPECT_EQ(1, wb) TH_LOG("minipoll, item added after the disarm: pipe pinned");
+
+	/* The pins go with the items. */
+	close(mp);
+	EXPECT_EQ(-EPIPE, write(a[1], "x", 1) < 0 ? -errno : 1);
+	EXPECT_EQ(-EPIPE, write(b[1], "x", 1) < 0 ? -errno : 1);
+
+	/* Armed again: a new item follows its file, as epoll's does. */
+	mp = mp_minipoll.create1(0);
+	ASSERT_LE(0, mp);
+	ASSERT_EQ(0, mp_pipe(d));
+	ASSERT_EQ(0, mp_minipoll.ctl(mp, EPOLL_CTL_ADD, d[0], &ev));
+	EXPECT_EQ(wc, write_after_reader_close(d));
+
+	close(mp);
+	close(ep);
+	close(ctl);
+	close(a[1]);
+	close(b[1]);
+	close(c[1]);
+	close(d[1]);
 }
 
 TEST_HARNESS_MAIN
