@@ -73,12 +73,17 @@ static bool mp_is_tty(struct inode *inode)
  * Most f_ops are private to their subsystem, so the kind comes from what
  * is public: the socket's protocol, the inode type, the name an anon
  * inode file was created with (constant), the filesystem.
+ *
+ * All @size bytes are written, zeros after the name: the array goes to
+ * user space whole (the dump, tracepoint records), and strscpy() leaves
+ * what follows the NUL as it was.
  */
 void mp_file_kind(struct file *file, char *kind, size_t size)
 {
 	struct inode *inode = file_inode(file);
 	struct socket *sock;
 
+	memset(kind, 0, size);
 	if (is_file_minipoll(file)) {
 		strscpy(kind, "minipoll", size);
 		return;
@@ -125,11 +130,11 @@ void mp_file_kind(struct file *file, char *kind, size_t size)
 /*
  * Who owns the queues of a file of kind @kind: the file's object itself,
  * except for signalfd, whose queue belongs to the signal handlers of the
- * thread group that created it.
+ * thread group that created it. Zero-padded to @size, as mp_file_kind().
  */
 static void mp_queue_owner(const char *kind, char *owner, size_t size)
 {
-	strscpy(owner, strcmp(kind, "signalfd") ? kind : "sighand", size);
+	strscpy_pad(owner, strcmp(kind, "signalfd") ? kind : "sighand", size);
 }
 
 /* The owner of the queues of @file, for the minipoll_wq_add tracepoint. */

@@ -28,6 +28,18 @@
 #define MP_TRACE_WAKE_TIMEOUT	1
 #define MP_TRACE_WAKE_SIGNAL	2
 
+/*
+ * A record is written into ring-buffer (or perf buffer) memory that is
+ * reused without being cleared, and read raw by user space: every byte
+ * must be written. Strings are zero-padded by their writers (dump.c);
+ * this clears, from TP_fast_assign(), the tail padding of a record whose
+ * last field ends before its u64 alignment: the bytes from the end of
+ * the last field (where __data[] starts) to the end of the record.
+ */
+#define mp_trace_clear_tail()						\
+	memset(__entry->__data, 0,					\
+	       sizeof(*__entry) - offsetof(typeof(*__entry), __data))
+
 TRACE_EVENT(minipoll_item_insert,
 	TP_PROTO(const struct mp_item *mpi),
 	TP_ARGS(mpi),
@@ -187,6 +199,7 @@ TRACE_EVENT(minipoll_wait_wake,
 	TP_fast_assign(
 		__entry->id = mp->id;
 		__entry->reason = reason;
+		mp_trace_clear_tail();
 	),
 	TP_printk("id=%llu reason=%s", __entry->id,
 		  __print_symbolic(__entry->reason,
@@ -226,6 +239,7 @@ TRACE_EVENT(minipoll_deliver,
 		__entry->fd = mpi->fd;
 		__entry->revents = (__force u32)revents;
 		__entry->requeued = requeued;
+		mp_trace_clear_tail();
 	),
 	TP_printk("id=%llu fd=%d revents=0x%x requeued=%u", __entry->id,
 		  __entry->fd, __entry->revents, __entry->requeued)
@@ -246,6 +260,7 @@ TRACE_EVENT(minipoll_transfer_end,
 		__entry->delivered = delivered;
 		__entry->requeued = requeued;
 		__entry->overflowed = overflowed;
+		mp_trace_clear_tail();
 	),
 	TP_printk("id=%llu delivered=%d requeued=%u overflowed=%u",
 		  __entry->id, __entry->delivered, __entry->requeued,
