@@ -12,9 +12,11 @@
  * stress tests and shown by mptrace.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -424,6 +426,295 @@ TEST_F(trace, instance_close)
 	EXPECT_TRUE(has(self->out, "minipoll_item_remove", "id=%llu fd=%d reason=closed",
 			self->id, efd));
 	close(efd);
+}
+
+/*
+ * The raw records (trace_pipe_raw: the ring buffer's pages as they are).
+ * A tracepoint writes its record straight into ring-buffer memory that is
+ * reused without being cleared, so every byte of a minipoll record must be
+ * written by the tracepoint itself: a field's value, a string's zeros after
+ * its NUL, and zeros in the bytes that no field of the event's format
+ * covers (the record's tail padding).
+ */
+#define RAW_POISON	0xa5
+#define RAW_MAX_EVENTS	32
+
+struct raw_field {
+	char name[32];
+	int off, size;
+	int is_string;
+};
+
+struct raw_event {
+	char name[48];
+	int id;
+	int nfields;
+	struct raw_field fields[16];
+	int seen;
+};
+
+/* One event's format file: its id and fields (common ones included). */
+static int raw_read_format(struct raw_event *ev)
+{
+	char path[256], *buf, *p;
+	int ok = 0;
+
+	buf = calloc(1, 8192);
+	snprintf(path, sizeof(path), TRACEFS "/events/minipoll/%.47s/format", ev->name);
+	if (!buf || read_file(path, buf, 8192))
+		goto out;
+	p = strstr(buf, "\nID: ");
+	if (!p || sscanf(p, "\nID: %d", &ev->id) != 1)
+		goto out;
+	ev->nfields = 0;
+	for (p = strstr(buf, "field:"); p && ev->nfields < 16; p = strstr(p + 1, "field:")) {
+		struct raw_field *f = &ev->fields[ev->nfields];
+		char decl[96], *name, *br;
+
+		if (sscanf(p, "field:%95[^;];\toffset:%d;\tsize:%d;", decl, &f->off, &f->size) != 3)
+			goto out;
+		/* "char kind[16]": a string; the name is the last word, less "[..]". */
+		br = strchr(decl, '[');
+		f->is_string = !strncmp(decl, "char ", 5) && br;
+		if (br)
+			*br = '\0';
+		name = strrchr(decl, ' ');
+		snprintf(f->name, sizeof(f->name), "%.31s", name ? name + 1 : decl);
+		ev->nfields++;
+	}
+	ok = ev->nfields > 0;
+out:
+	free(buf);
+	return ok ? 0 : -1;
+}
+
+static int raw_read_events(struct raw_event *evs)
+{
+	struct dirent *de;
+	DIR *dir;
+	int n = 0;
+
+	dir = opendir(TRACEFS "/events/minipoll");
+	if (!dir)
+		return -1;
+	while ((de = readdir(dir)) && n < RAW_MAX_EVENTS) {
+		if (strncmp(de->d_name, "minipoll_", 9))
+			continue;
+		memset(&evs[n], 0, sizeof(evs[n]));
+		snprintf(evs[n].name, sizeof(evs[n].name), "%.47s", de->d_name);
+		if (raw_read_format(&evs[n]))
+			return -1;
+		n++;
+	}
+	closedir(dir);
+	return n;
+}
+
+/* "a5 a5 ..." of bytes @from .. @to - 1 of @rec, printed after @what. */
+static void raw_print_bytes(const char *what, const unsigned char *rec, int from, int to)
+{
+	char buf[3 * 256 + 1];
+	int i, len = 0;
+
+	for (i = from; i < to; i++)
+		len += snprintf(buf + len, sizeof(buf) - len, " %02x", rec[i]);
+	buf[len] = '\0';
+	fprintf(stderr, "# %s:%s\n", what, buf);
+}
+
+/*
+ * Check one record of @len bytes; prints each field or range with bytes
+ * the tracepoint did not write, returns how many such bytes.
+ */
+static int raw_check_record(struct raw_event *ev, const unsigned char *rec, int len)
+{
+	unsigned char covered[256] = { 0 };
+	char what[160];
+	int bad = 0, i, j, from;
+
+	if (len > (int)sizeof(covered))
+		return 1;
+	ev->seen++;
+	for (i = 0; i < ev->nfields; i++) {
+		const struct raw_field *f = &ev->fields[i];
+		int nul, n = 0;
+
+		for (j = 0; j < f->size && f->off + j < len; j++)
+			covered[f->off + j] = 1;
+		if (!f->is_string || f->off + f->size > len)
+			continue;
+		for (nul = 0; nul < f->size && rec[f->off + nul]; nul++)
+			;
+		for (j = nul + 1; j < f->size; j++)
+			n += rec[f->off + j] != 0;
+		if (!n)
+			continue;
+		snprintf(what, sizeof(what), "%.47s.%.31s \"%.*s\": %d of the bytes after the NUL not zero",
+			 ev->name, f->name, nul, (const char *)rec + f->off, n);
+		raw_print_bytes(what, rec, f->off + nul + 1, f->off + f->size);
+		bad += n;
+	}
+	for (i = 0; i < len; i = j) {
+		for (j = i; j < len && covered[j] == covered[i]; j++)
+			;
+		if (covered[i])
+			continue;
+		for (from = i; from < j && !rec[from]; from++)
+			;
+		if (from == j)
+			continue;
+		snprintf(what, sizeof(what), "%.47s: bytes %d-%d of %d, in no field, not zero",
+			 ev->name, i, j - 1, len);
+		raw_print_bytes(what, rec, i, j);
+		for (; from < j; from++)
+			bad += rec[from] != 0;
+	}
+	return bad;
+}
+
+/*
+ * Walk one page of trace_pipe_raw: a header (time stamp, commit), then
+ * events, each behind a 32-bit header whose low 5 bits are its type_len:
+ * 1..28 data of type_len * 4 bytes, 0 data whose length is in the next
+ * word, 29 padding, 30 and 31 time stamps (8 bytes in all).
+ */
+static int raw_check_page(struct raw_event *evs, int nevs, const unsigned char *page,
+			  int data_off, int commit_off)
+{
+	const unsigned char *p = page + data_off, *end;
+	uint64_t commit;
+	int bad = 0;
+
+	memcpy(&commit, page + commit_off, sizeof(commit));
+	end = p + (commit & 0xfffff);
+	while (p + 4 <= end) {
+		uint32_t h, len;
+		const unsigned char *rec;
+		unsigned short type;
+		int i;
+
+		memcpy(&h, p, 4);
+		switch (h & 0x1f) {
+		case 29:			/* padding */
+			if (!(h >> 5))
+				return bad;	/* the rest of the page */
+			memcpy(&len, p + 4, 4);
+			p += 4 + len;
+			continue;
+		case 30:
+		case 31:
+			p += 8;
+			continue;
+		case 0:
+			memcpy(&len, p + 4, 4);
+			if (len < 4)
+				return bad + 1;
+			rec = p + 8;
+			len -= 4;
+			break;
+		default:
+			len = (h & 0x1f) * 4;
+			rec = p + 4;
+			break;
+		}
+		p = rec + len;
+		if (p > end)
+			break;
+		memcpy(&type, rec, sizeof(type));
+		for (i = 0; i < nevs; i++)
+			if (evs[i].id == type)
+				bad += raw_check_record(&evs[i], rec, len);
+	}
+	return bad;
+}
+
+static int raw_header_offset(const char *header, const char *field)
+{
+	const char *p = strstr(header, field);
+	int off;
+
+	if (!p || !(p = strstr(p, "offset:")) || sscanf(p, "offset:%d", &off) != 1)
+		return -1;
+	return off;
+}
+
+/*
+ * Every minipoll event with a record to check, on one CPU: the buffer's
+ * pages are first filled with trace_marker writes of RAW_POISON, then
+ * cleared (which rewinds to the same pages, their bytes left as they are),
+ * then the events are driven and read back raw.
+ */
+TEST_F(trace, raw_records_every_byte)
+{
+	struct raw_event evs[RAW_MAX_EVENTS];
+	char path[128], header[2048], poison[1000];
+	unsigned char *page;
+	struct epoll_event out[4];
+	int nevs, cpu, fd, i, p[2], data_off, commit_off, bad = 0;
+	cpu_set_t set;
+	uint64_t one = 1;
+	int efd;
+	ssize_t n;
+
+	nevs = raw_read_events(evs);
+	ASSERT_LT(0, nevs);
+	ASSERT_EQ(0, read_file(TRACEFS "/events/header_page", header, sizeof(header)));
+	commit_off = raw_header_offset(header, "commit;");
+	data_off = raw_header_offset(header, "data;");
+	ASSERT_LE(0, commit_off);
+	ASSERT_LT(commit_off, data_off);
+
+	/* One CPU, one per-CPU buffer: the records land on the poisoned pages. */
+	cpu = sched_getcpu();
+	ASSERT_LE(0, cpu);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+
+	memset(poison, RAW_POISON, sizeof(poison));
+	fd = open(TRACEFS "/trace_marker", O_WRONLY | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 16; i++) {
+		ASSERT_EQ((ssize_t)sizeof(poison), write(fd, poison, sizeof(poison)));
+	}
+	close(fd);
+	ASSERT_TRUE(trace_start());
+
+	ASSERT_EQ(0, pipe2(p, O_CLOEXEC));
+	efd = eventfd(0, EFD_CLOEXEC);
+	ASSERT_LE(0, efd);
+	ASSERT_EQ(0, mp_ctl(self->mp, EPOLL_CTL_ADD, p[0], EPOLLIN, 1));
+	ASSERT_EQ(0, mp_ctl(self->mp, EPOLL_CTL_ADD, efd, EPOLLIN | EPOLLET, 2));
+	ASSERT_EQ(0, mp_ctl(self->mp, EPOLL_CTL_MOD, efd, EPOLLIN, 3));
+	ASSERT_EQ(0, mp_wait(self->mp, out, 4, 10));		/* sleep, timeout */
+	ASSERT_EQ(1, write(p[1], "x", 1));
+	ASSERT_EQ(8, write(efd, &one, 8));
+	ASSERT_EQ(2, mp_wait(self->mp, out, 4, 0));		/* transfer, LT requeue */
+	ASSERT_EQ(0, mp_ctl(self->mp, EPOLL_CTL_DEL, p[0], 0, 0));
+
+	snprintf(path, sizeof(path), TRACEFS "/per_cpu/cpu%d/trace_pipe_raw", cpu);
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, fd);
+	page = malloc(4096);
+	ASSERT_NE(NULL, page);
+	while ((n = read(fd, page, 4096)) > 0)
+		bad += raw_check_page(evs, nevs, page, data_off, commit_off);
+	close(fd);
+	free(page);
+
+	for (i = 0; i < nevs; i++) {
+		if (strcmp(evs[i].name, "minipoll_item_insert") &&
+		    strcmp(evs[i].name, "minipoll_wq_add") &&
+		    strcmp(evs[i].name, "minipoll_deliver") &&
+		    strcmp(evs[i].name, "minipoll_transfer_end") &&
+		    strcmp(evs[i].name, "minipoll_wait_wake"))
+			continue;
+		EXPECT_LT(0, evs[i].seen) TH_LOG("no raw record of %s", evs[i].name);
+	}
+	EXPECT_EQ(0, bad) TH_LOG("%d bytes no tracepoint wrote (above)", bad);
+	close(efd);
+	close(p[0]);
+	close(p[1]);
 }
 
 TEST_HARNESS_MAIN
