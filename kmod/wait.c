@@ -98,8 +98,15 @@ static int mp_timeout_from_user(struct timespec64 *to, u64 uts, struct timespec6
 /*
  * How late the timer may fire, so that wake-ups can be batched: 0.1% of
  * the time left (0.5% for a niced task), at most 100 ms, and never less
- * than the task's timer slack - which is 0 for real-time tasks, who then
- * get an exact timer. cf. select_estimate_accuracy().
+ * than the task's timer slack. cf. select_estimate_accuracy().
+ *
+ * A real-time or deadline task gets an exact timer. From 6.1.132 on, the
+ * scheduler keeps such a task's timer_slack_ns at 0 (prctl() and
+ * /proc/PID/timerslack_ns cannot raise it), and the kernel tests only
+ * that; 6.1 kernels before 6.1.132 leave the field alone and test
+ * rt_task() instead. Testing the policy as well agrees with both, except
+ * for a normal task that an rt_mutex boosts to a real-time priority:
+ * rt_task() on those older kernels counts it, the policy does not.
  */
 static u64 mp_timer_slack(const struct timespec64 *deadline)
 {
@@ -108,7 +115,8 @@ static u64 mp_timer_slack(const struct timespec64 *deadline)
 	struct timespec64 now, left;
 	u64 est;
 
-	if (!floor)
+	if (!floor || current->policy == SCHED_FIFO || current->policy == SCHED_RR ||
+	    current->policy == SCHED_DEADLINE)
 		return 0;
 
 	ktime_get_ts64(&now);

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * wait_test: epoll_wait, epoll_pwait and epoll_pwait2 (EPOLL-SEMANTICS 4.4):
- * argument checks and their order, EFAULT with the item kept, timeouts,
- * signals and signal masks, compared with epoll.
+ * argument checks and their order, EFAULT with the item kept, timeouts
+ * and timer slack, signals and signal masks, compared with epoll.
  *
  * The usual topology: one instance watching the two ends of a pipe, and
  * sometimes a helper thread that writes to the pipe or signals the waiter
@@ -15,6 +15,8 @@
  *    p[0]  p[1]  <------- write --------+
  */
 #include "mp_impl.h"
+
+#include <sys/prctl.h>
 
 #define KERNPTR		((struct epoll_event *)0xffff888000000000ULL)
 #define EP_MAX_EVENTS	((int)(INT32_MAX / sizeof(struct epoll_event)))
@@ -652,6 +654,132 @@ MP_SCENARIO(wait, empty_instance)
 	W(evs, I->pwait2(ep, evs, 2, &zero, NULL));
 	W(evs, I->wait(ep, NULL, 2, 10));
 	close(ep);
+}
+
+/*
+ * Timer slack. A timed wait may end late by up to the task's timer slack
+ * (select_estimate_accuracy()), but a real-time or deadline task's timer
+ * is exact. Each implementation waits 10 ms on an empty instance with
+ * PR_SET_TIMERSLACK at 100 ms, as SCHED_OTHER (both return after about
+ * 110 ms), SCHED_FIFO and SCHED_DEADLINE (about 10 ms). Paired: epoll's
+ * waits are measured in the same process, alternating with the other
+ * implementation's, and the two must agree within SLACK_MARGIN_MS.
+ *
+ * Compared is the median of SLACK_SAMPLES waits. Any interrupt on the CPU
+ * after 10 ms ends a wait that has slack, so some of those come back
+ * early, at any time in between; and a stall of the emulator on a busy
+ * host makes any wait longer, by up to tens of milliseconds. The median
+ * moves only when most waits do.
+ */
+#define SLACK_NS		100000000UL
+#define SLACK_WAIT_MS		10
+#define SLACK_SAMPLES		9
+/* Less than half the slack: an RT wait that got the slack is ~100 ms off. */
+#define SLACK_MARGIN_MS		45
+
+/* <linux/sched/types.h>'s struct sched_attr, which glibc does not declare. */
+struct slack_sched_attr {
+	uint32_t size;
+	uint32_t sched_policy;
+	uint64_t sched_flags;
+	int32_t sched_nice;
+	uint32_t sched_priority;
+	uint64_t sched_runtime;
+	uint64_t sched_deadline;
+	uint64_t sched_period;
+};
+
+/* Become @policy with a 100 ms timer slack asked for before and after. */
+static int slack_policy(int policy)
+{
+	struct slack_sched_attr attr = { .size = sizeof(attr), .sched_policy = policy };
+	int ret;
+
+	prctl(PR_SET_TIMERSLACK, SLACK_NS);
+	if (policy == SCHED_FIFO) {
+		attr.sched_priority = 1;
+	} else if (policy == SCHED_DEADLINE) {
+		attr.sched_runtime = 50 * 1000000ULL;
+		attr.sched_deadline = 100 * 1000000ULL;
+		attr.sched_period = 100 * 1000000ULL;
+	}
+	ret = syscall(SYS_sched_setattr, 0, &attr, 0);
+	/* Kernels that keep an RT task's slack at 0 ignore this; 6.1 before 6.1.132 takes it. */
+	prctl(PR_SET_TIMERSLACK, SLACK_NS);
+	return ret;
+}
+
+static long slack_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+static int slack_cmp(const void *a, const void *b)
+{
+	long x = *(const long *)a, y = *(const long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* How long SLACK_WAIT_MS waits on ep[0] and ep[1] last: the median of SLACK_SAMPLES. */
+static void slack_measure(const struct mp_impl *Ip[2], int ep[2], long took_us[2])
+{
+	long us[2][SLACK_SAMPLES], t0;
+	struct epoll_event evs[4];
+	int i, k;
+
+	for (i = 0; i < SLACK_SAMPLES; i++)
+		for (k = 0; k < 2; k++) {
+			t0 = slack_now_us();
+			Ip[k]->wait(ep[k], evs, 4, SLACK_WAIT_MS);
+			us[k][i] = slack_now_us() - t0;
+		}
+	for (k = 0; k < 2; k++) {
+		qsort(us[k], SLACK_SAMPLES, sizeof(us[k][0]), slack_cmp);
+		took_us[k] = us[k][SLACK_SAMPLES / 2];
+	}
+}
+
+MP_PAIRED(wait, timer_slack_by_policy)
+{
+	static const struct { int policy; const char *name; } pol[] = {
+		{ SCHED_OTHER, "SCHED_OTHER" },
+		{ SCHED_FIFO, "SCHED_FIFO" },
+		{ SCHED_DEADLINE, "SCHED_DEADLINE" },
+	};
+	struct mp_tr *t = tp[0];
+	long took[2], diff;
+	unsigned int i;
+	int ep[2], k;
+
+	for (k = 0; k < 2; k++) {
+		ep[k] = Ip[k]->create1(EPOLL_CLOEXEC);
+		REQUIRE(ep[k] >= 0);
+	}
+	for (i = 0; i < sizeof(pol) / sizeof(pol[0]); i++) {
+		if (slack_policy(pol[i].policy)) {
+			/* Same process, same answer in both transcripts. */
+			for (k = 0; k < 2; k++)
+				tr_printf(tp[k], "%d: %s: unavailable (%s)\n", __LINE__,
+					  pol[i].name, mp_errname(errno));
+			continue;
+		}
+		slack_measure(Ip, ep, took);
+		fprintf(stderr, "# %s, timer slack %d ns: %d ms waits took %ld us on %s, %ld us on %s (medians of %d)\n",
+			pol[i].name, prctl(PR_GET_TIMERSLACK), SLACK_WAIT_MS, took[0], Ip[0]->name,
+			took[1], Ip[1]->name, SLACK_SAMPLES);
+		for (k = 0; k < 2; k++) {
+			diff = labs(took[k] - took[0]);
+			tr_printf(tp[k], "%d: %s: the wait lasts as long as on epoll (within %d ms): %s\n",
+				  __LINE__, pol[i].name, SLACK_MARGIN_MS,
+				  diff <= SLACK_MARGIN_MS * 1000L ? "yes" : "no");
+		}
+	}
+	for (k = 0; k < 2; k++)
+		close(ep[k]);
 }
 
 TEST_HARNESS_MAIN
