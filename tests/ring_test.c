@@ -351,13 +351,28 @@ TEST_F(raw, protocol)
 	EXPECT_EQ(1, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
 	EXPECT_EQ(3u, h->tail);
 	EXPECT_EQ(12u, ev[0].data);		/* wrapped */
-	/* A garbage head and tail: the kernel's indexes are its own. */
-	h->head = 0x12345;
+	/*
+	 * A garbage head, tail and mask. The kernel reads only the head,
+	 * against its own tail (3 here): a head other than that tail is
+	 * tail - head entries waiting (modulo 2^32), clamped to the ring's
+	 * size, and no fill.
+	 */
 	h->tail = 7;
 	h->mask = ~0U;
-	EXPECT_LE(0, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
+	h->head = 0x12345;			/* 3 - 0x12345 = 0xfffedcbe */
+	EXPECT_EQ(2, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
+	h->head = 4;				/* one past the tail: 0xffffffff */
+	EXPECT_EQ(2, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
+	h->head = 2;				/* one behind: as it says */
+	EXPECT_EQ(1, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
+	EXPECT_EQ(7u, h->tail);			/* no fill wrote it */
+	/* The head at the kernel's tail: empty, whatever the shared tail says. */
 	h->head = 3;
 	EXPECT_EQ(0, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
+	ASSERT_EQ(1, mp_put(q[0][1], "x"));	/* a new edge */
+	EXPECT_EQ(1, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
+	EXPECT_EQ(4u, __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE));
+	EXPECT_EQ(10u, ev[3 & 1].data);		/* at the kernel's index, its mask */
 	munmap(m, s.size);
 	for (i = 0; i < 3; i++) {
 		close(q[i][0]);
@@ -484,8 +499,9 @@ TEST_F(raw, unmap_close_orders)
 	struct minipoll_ring_setup s;
 	struct epoll_event ev;
 	struct minipoll_ring *r;
+	int fd, go[2], status;
 	void *m1, *m2;
-	int fd;
+	pid_t pid;
 
 	NEED_RAW_MINIPOLL();
 	/* Close the fd first: the mappings keep the ring. */
@@ -524,17 +540,36 @@ TEST_F(raw, unmap_close_orders)
 	ASSERT_EQ(0, setup(fd, 4, &s));
 	close(fd);
 
-	/* A forked child shares the ring and outlives the parent's close. */
+	/*
+	 * A forked child shares the ring and outlives the parent's close
+	 * and unmap: it reads the header only after both (told by a pipe).
+	 */
 	fd = minipoll_create1(0);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, setup(fd, 4, &s));
 	m1 = mmap(NULL, s.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	ASSERT_NE(MAP_FAILED, m1);
 	close(fd);
-	if (fork() == 0)
-		_exit(((struct minipoll_ring_hdr *)m1)->entries == 4 ? 0 : 1);
+	ASSERT_EQ(0, pipe(go));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct minipoll_ring_hdr *h = m1;
+		char c;
+
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		h->head = 9;
+		_exit(h->entries == 4 && h->mask == 3 && h->head == 9 ? 0 : 1);
+	}
+	close(go[0]);
 	munmap(m1, s.size);
-	wait(NULL);
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	close(go[1]);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status)) TH_LOG("child status %#x", status);
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_HARNESS_MAIN
