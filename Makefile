@@ -4,14 +4,38 @@
 # Everything built goes under build/. The module is only ever loaded inside
 # a QEMU guest (scripts/vm-run), never into this machine's kernel.
 
-KVER ?= $(notdir $(firstword $(wildcard /lib/modules/6.1.*-amd64)))
+# The kernel the module is built for and the guest boots: Debian's 6.1
+# unless KVER names another installed Debian release (README, "Another
+# kernel"), or a series such as 6.12 for the newest installed release of
+# it. (Recursive: on a fresh machine the kernel is there only after deps.)
+KVER_DEFAULT = $(notdir $(firstword $(wildcard /lib/modules/6.1.*-amd64)))
+ifneq ($(filter command line environment,$(origin KVER)),)
+ifneq ($(shell echo '$(KVER)' | grep -Ex '[0-9]+\.[0-9]+'),)
+# (deps first: with nothing of the series installed there is nothing to name)
+override KVER := $(shell $(CURDIR)/scripts/deps --kver $(KVER) >&2; \
+	ls -d /lib/modules/$(KVER).*-amd64 2>/dev/null | sort -V | tail -n1 | xargs -r basename)
+$(if $(KVER),,$(error no Debian kernel of that series is installed))
+endif
+endif
+KVER ?= $(KVER_DEFAULT)
 KDIR ?= /lib/modules/$(KVER)/build
+# The series, 6.1 or 6.12: which linux-source package goes with the kernel.
+kver_words = $(subst ., ,$(KVER))
+KSERIES = $(word 1,$(kver_words)).$(word 2,$(kver_words))
 
 TOP := $(CURDIR)
-BUILD := $(TOP)/build
-SRC := $(BUILD)/src/linux-source-6.1
+# Everything built for the default kernel goes under build/, for another
+# kernel under build/KVER/ (the same layout), so that both can be built and
+# tested side by side. The extracted sources are shared.
+BUILD = $(if $(filter-out $(KVER_DEFAULT),$(KVER)),$(TOP)/build/$(KVER),$(TOP)/build)
+SRCDIR := $(TOP)/build/src
+# linux-source-6.1 gives the kselftest harness, lib.mk and runner that the
+# tests are written against, and checkpatch; whatever the kernel.
+SRC := $(SRCDIR)/linux-source-6.1
 KSFT_DIR := $(SRC)/tools/testing/selftests
-VMRUN := $(TOP)/scripts/vm-run
+# The kernel's own source: its epoll selftest, fs/eventpoll.c, extract-vmlinux.
+KSRC = $(SRCDIR)/linux-source-$(KSERIES)
+VMRUN = $(TOP)/scripts/vm-run $(if $(filter-out $(KVER_DEFAULT),$(KVER)),--kver $(KVER))
 VMRUN_FLAGS ?=
 
 # The package version, kept in one place (the library, dkms.conf, man pages).
@@ -51,43 +75,49 @@ help:
 	@echo 'make clean      remove build/'
 	@echo 'KVER=, KDIR=    build against another kernel (see README)'
 
+# (the kernel's packages only when KVER was asked for: a 6.1 run needs
+# nothing of 6.12)
+DEPS_KVER = $(if $(filter-out $(KVER_DEFAULT),$(KVER)),--kver $(KVER))
 deps:
-	@$(TOP)/scripts/deps
+	@$(TOP)/scripts/deps $(DEPS_KVER)
 
-# The parts of Debian's linux-source-6.1 the build uses: the kselftest
-# harness and lib.mk, checkpatch, and fs/eventpoll.c for reference.
-$(SRC)/.extracted:
-	@$(TOP)/scripts/deps
-	@mkdir -p $(BUILD)/src
-	tar -C $(BUILD)/src -xf /usr/src/linux-source-6.1.tar.xz \
-		linux-source-6.1/tools linux-source-6.1/scripts \
-		linux-source-6.1/fs/eventpoll.c
+# The parts of a Debian linux-source-X.Y the build uses: the kselftest
+# harness, lib.mk and runner, checkpatch, extract-vmlinux, the epoll
+# selftest and fs/eventpoll.c for reference.
+$(SRCDIR)/linux-source-%/.extracted:
+	@$(TOP)/scripts/deps $(DEPS_KVER)
+	@mkdir -p $(SRCDIR)
+	tar -C $(SRCDIR) -xf /usr/src/linux-source-$*.tar.xz \
+		linux-source-$*/tools linux-source-$*/scripts \
+		linux-source-$*/fs/eventpoll.c
 	@touch $@
 
-source: $(SRC)/.extracted
+source: $(SRC)/.extracted $(KSRC)/.extracted
 
 module:
 	$(MAKE) -C kmod KVER=$(KVER) KDIR=$(KDIR) BUILD_DIR=$(BUILD)/kmod modules
 	@cp $(BUILD)/kmod/minipoll.ko $(BUILD)/minipoll.ko
 
 # (source: mptrace takes its vmlinux.h from the guest kernel's image with
-# the tree's scripts/extract-vmlinux)
+# the kernel tree's scripts/extract-vmlinux)
 user: source
-	$(MAKE) -C user BUILD=$(BUILD) KSRC=$(SRC) KVER=$(KVER)
+	$(MAKE) -C user BUILD=$(BUILD) KSRC=$(KSRC) KVER=$(KVER)
 
+# The kernel's own epoll selftest comes from its own source (UPSTREAM_KSFT_DIR).
 tests: user source
-	$(MAKE) -C tests OUTPUT=$(BUILD)/bin/tests KSFT_DIR=$(KSFT_DIR) MP_BUILD=$(BUILD)
+	$(MAKE) -C tests OUTPUT=$(BUILD)/bin/tests KSFT_DIR=$(KSFT_DIR) MP_BUILD=$(BUILD) \
+		UPSTREAM_KSFT_DIR=$(KSRC)/tools/testing/selftests
 
 # The step-by-step tour (minipoll-demo), then the showcase: an echo server
 # on epoll and on minipoll under mptrace, and a picture in build/demo/.
 # (one line: vm-run quotes a command holding a newline for bash, not sh)
-DEMO_CMD := $(BUILD)/bin/minipoll-demo && \
+DEMO_CMD = $(BUILD)/bin/minipoll-demo && \
 	sh $(TOP)/user/tools/mptrace-showcase.sh $(BUILD)/bin $(BUILD)/demo
 demo: deps all
 	$(VMRUN) $(VMRUN_FLAGS) -- sh -c '$(DEMO_CMD)'
 
 check: deps all
-	@$(TOP)/scripts/check
+	@KVER=$(KVER) MP_BUILD=$(BUILD) $(TOP)/scripts/check
 
 check-debug: deps all
 	@$(TOP)/scripts/check --debug

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * epoll_wakeup_main.c: the kernel's own epoll_wakeup_test, compiled from the
- * unmodified linux-source-6.1 file (included below, path from the Makefile),
- * with a main() that can also run chosen cases:
+ * unmodified file of the tested kernel's source (linux-source-6.1 or -6.12,
+ * with that tree's harness: included below, paths from the Makefile), with
+ * a main() that can also run chosen cases:
  *
  *   epoll_wakeup_test                    all 64 cases, exactly as upstream
  *   epoll_wakeup_test epoll58 epoll58 ...
@@ -10,7 +11,7 @@
  *                                        a name given twice runs twice
  *
  * Several upstream cases race a writer thread against two woken pollers, so
- * on a slow guest they fail now and then on the real epoll as well. 6.1's
+ * on a slow guest they fail now and then on the real epoll as well. The
  * harness cannot rerun one case, and rerunning all 64 costs a minute under
  * KASAN; upstream_epoll.sh reruns just the cases minipoll failed, many times
  * on both implementations, and compares how often each passes.
@@ -27,15 +28,26 @@ static int mp_run_cases(int argc, char **argv);
 /*
  * The upstream file ends with TEST_HARNESS_MAIN; its include of the harness
  * is a no-op now (include guard), so this definition is the one it expands.
+ * It keeps what the harness's own adds besides main(): in 6.1's harness a
+ * last constructor that tells it in which order constructors ran (the
+ * order of the registered cases depends on it); 6.12's fixes that order
+ * with constructor priorities and has no such flag to set.
  */
-#undef TEST_HARNESS_MAIN
-#define TEST_HARNESS_MAIN \
+#ifdef _CONSTRUCTOR_ORDER_BACKWARD
+#define MP_CONSTRUCTOR_ORDER_LAST \
 	static void __attribute__((constructor)) \
 	__constructor_order_last(void) \
 	{ \
 		if (!__constructor_order) \
 			__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD; \
-	} \
+	}
+#else
+#define MP_CONSTRUCTOR_ORDER_LAST
+#endif
+
+#undef TEST_HARNESS_MAIN
+#define TEST_HARNESS_MAIN \
+	MP_CONSTRUCTOR_ORDER_LAST \
 	int main(int argc, char **argv) \
 	{ \
 		return mp_run_cases(argc, argv); \
