@@ -19,6 +19,11 @@
  *     ep  (one file, shared by fork)
  *     |
  *    sfd --- its wait queue: in the child's sighand (gone after the reap)
+ *
+ * And the mask of epoll_pwait()/epoll_pwait2() as a signal handler sees it:
+ * a signal that the call's mask unblocks interrupts the wait, and its
+ * handler runs under the call's mask (plus the signal), not the caller's;
+ * the caller's mask is back once the handler returns.
  */
 #include "mp_impl.h"
 
@@ -305,6 +310,119 @@ MP_SCENARIO(signal, thread_exit_keeps_queue)
 	W(evs, I->wait(s.ep, evs, 4, 0));
 	close(s.sfd);
 	close(s.ep);
+}
+
+/* What the SIGUSR1 handler saw: its mask, taken inside it. */
+static volatile sig_atomic_t handler_runs;
+static sigset_t handler_mask;
+
+static void record_mask(int sig)
+{
+	sigprocmask(SIG_BLOCK, NULL, &handler_mask);
+	handler_runs++;
+}
+
+/* The signals a mask blocks, by number ("10 12"), for the transcript. */
+static const char *mask_str(const sigset_t *set, char *buf, size_t len)
+{
+	size_t n = 0;
+	int sig;
+
+	buf[0] = 0;
+	for (sig = 1; sig < NSIG && n < len; sig++)
+		if (sigismember(set, sig) == 1)
+			n += snprintf(buf + n, len - n, "%s%d", n ? " " : "", sig);
+	return n ? buf : "none";
+}
+
+/* Equal masks: the kernel fills only the first 64 bits of a sigset_t. */
+static bool same_mask(const sigset_t *a, const sigset_t *b)
+{
+	int sig;
+
+	for (sig = 1; sig < NSIG; sig++)
+		if (sigismember(a, sig) != sigismember(b, sig))
+			return false;
+	return true;
+}
+
+struct kick {
+	pthread_t target;
+	pid_t tid;
+};
+
+/* Send SIGUSR1 to the waiting thread once it sleeps in its wait. */
+static void *usr1_when_asleep(void *arg)
+{
+	struct kick *k = arg;
+
+	mp_wait_blocked(k->tid);
+	pthread_kill(k->target, SIGUSR1);
+	return NULL;
+}
+
+/*
+ *    main: SIGUSR1 blocked           kicker thread
+ *      pwait(mask: USR2 blocked,        |
+ *            USR1 not)  <-- SIGUSR1 ----+  (once main sleeps)
+ *      handler: records its mask
+ *
+ * SIGUSR1 (blocked by the caller) is unblocked by the wait's mask, which
+ * blocks SIGUSR2 instead. The signal sent during the wait interrupts it
+ * (-1 EINTR); the handler runs on the way out, under the wait's mask plus
+ * SIGUSR1 itself: SIGUSR2 blocked. After the handler the caller's mask is
+ * back: SIGUSR1 blocked, SIGUSR2 not. The same with epoll_pwait2().
+ */
+MP_SCENARIO(signal, pwait_mask_in_handler)
+{
+	struct sigaction sa = { .sa_handler = record_mask };
+	struct timespec ts = { 20, 0 };
+	struct epoll_event evs[4];
+	sigset_t usr1, caller, wait_mask, now;
+	char buf[256];
+	struct kick k;
+	pthread_t th;
+	int ep, p[2], round;
+
+	sigemptyset(&sa.sa_mask);
+	REQUIRE(sigaction(SIGUSR1, &sa, NULL) == 0);
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	REQUIRE(sigprocmask(SIG_BLOCK, &usr1, &caller) == 0);
+	REQUIRE(sigprocmask(SIG_BLOCK, NULL, &caller) == 0);
+	wait_mask = caller;
+	sigdelset(&wait_mask, SIGUSR1);
+	sigaddset(&wait_mask, SIGUSR2);
+	ep = I->create1(EPOLL_CLOEXEC);
+	REQUIRE(ep >= 0 && mp_pipe(p) == 0);
+	REQUIRE(I->ctl(ep, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 1)) == 0);
+	NOTE("caller's mask: %s", mask_str(&caller, buf, sizeof(buf)));
+	NOTE("wait's mask: %s", mask_str(&wait_mask, buf, sizeof(buf)));
+	for (round = 0; round < 2; round++) {
+		handler_runs = 0;
+		sigemptyset(&handler_mask);
+		k = (struct kick){ .target = pthread_self(), .tid = mp_gettid() };
+		th = mp_thread(usr1_when_asleep, &k);
+		if (round == 0)
+			W(evs, I->pwait(ep, evs, 4, 20000, &wait_mask));
+		else
+			W(evs, I->pwait2(ep, evs, 4, &ts, &wait_mask));
+		mp_join(th);
+		NOTE("handler ran %d time(s)", (int)handler_runs);
+		NOTE("in the handler: %s", mask_str(&handler_mask, buf, sizeof(buf)));
+		NOTE("in the handler: SIGUSR2 blocked %d, SIGUSR1 blocked %d",
+		     sigismember(&handler_mask, SIGUSR2), sigismember(&handler_mask, SIGUSR1));
+		sigprocmask(SIG_BLOCK, NULL, &now);
+		NOTE("after: %s", mask_str(&now, buf, sizeof(buf)));
+		NOTE("after: the caller's mask back %d",
+		     sigismember(&now, SIGUSR1) == 1 && sigismember(&now, SIGUSR2) == 0 &&
+		     same_mask(&now, &caller));
+		sigpending(&now);
+		NOTE("after: SIGUSR1 pending %d", sigismember(&now, SIGUSR1));
+	}
+	close(p[0]);
+	close(p[1]);
+	close(ep);
 }
 
 TEST_HARNESS_MAIN
