@@ -4,11 +4,15 @@
  * operations. Every open() creates an instance (core.c); the ioctls are
  * the ctl (ctl.c) and wait (wait.c) calls of epoll, a batched ctl
  * (batch.c), the ready ring (ring.c, with mmap()) and the state dump
- * (dump.c).
+ * (dump.c); any other command is answered as an epoll fd answers it
+ * (below).
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/uaccess.h>
 
 #include <linux/minipoll.h>
 
@@ -43,6 +47,62 @@ static int mp_release(struct inode *inode, struct file *file)
 	return 0;
 }
 
+#if MP_HAVE_EPOLL_PARAMS
+/*
+ * cf. ep_eventpoll_bp_ioctl(): the busy-poll parameters, checked in
+ * epoll's order and stored as epoll stores them. minipoll never busy-polls
+ * (Documentation/differences.md), so they are only kept and read back.
+ */
+static long mp_ioctl_params(struct mp_instance *mp, unsigned int cmd, void __user *argp)
+{
+	struct epoll_params p;
+
+	if (cmd == EPIOCGPARAMS) {
+		memset(&p, 0, sizeof(p));
+		p.busy_poll_usecs = READ_ONCE(mp->params.busy_poll_usecs);
+		p.busy_poll_budget = READ_ONCE(mp->params.busy_poll_budget);
+		p.prefer_busy_poll = READ_ONCE(mp->params.prefer_busy_poll);
+		return copy_to_user(argp, &p, sizeof(p)) ? -EFAULT : 0;
+	}
+
+	if (copy_from_user(&p, argp, sizeof(p)))
+		return -EFAULT;
+	if (p.__pad)
+		return -EINVAL;
+	if (p.busy_poll_usecs > S32_MAX)
+		return -EINVAL;
+	if (p.prefer_busy_poll > 1)
+		return -EINVAL;
+	if (p.busy_poll_budget > NAPI_POLL_WEIGHT && !capable(CAP_NET_ADMIN))
+		return -EPERM;
+	WRITE_ONCE(mp->params.busy_poll_usecs, p.busy_poll_usecs);
+	WRITE_ONCE(mp->params.busy_poll_budget, p.busy_poll_budget);
+	WRITE_ONCE(mp->params.prefer_busy_poll, p.prefer_busy_poll);
+	return 0;
+}
+#endif
+
+/*
+ * A command that is not one of minipoll's own gets an epoll fd's answer
+ * (cf. ep_eventpoll_ioctl()): where the kernel's epoll has ioctls, its
+ * busy-poll parameters and EINVAL for anything else; where it has none,
+ * ENOTTY. An unknown number of minipoll's own type is always ENOTTY, the
+ * driver's answer, whatever the kernel.
+ */
+static long mp_ioctl_epoll(struct mp_instance *mp, unsigned int cmd, void __user *argp)
+{
+	if (_IOC_TYPE(cmd) == MINIPOLL_IOC_MAGIC)
+		return -ENOTTY;
+#if MP_HAVE_EPOLL_PARAMS
+	if (cmd == EPIOCSPARAMS || cmd == EPIOCGPARAMS) {
+		if (!IS_ENABLED(CONFIG_NET_RX_BUSY_POLL))
+			return -EOPNOTSUPP;
+		return mp_ioctl_params(mp, cmd, argp);
+	}
+#endif
+	return -MP_EPOLL_IOCTL_ERRNO;
+}
+
 static long mp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct mp_instance *mp = file->private_data;
@@ -62,7 +122,7 @@ static long mp_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MINIPOLL_IOC_DUMP:
 		return mp_ioctl_dump(mp, argp);
 	default:
-		return -ENOTTY;
+		return mp_ioctl_epoll(mp, cmd, argp);
 	}
 }
 

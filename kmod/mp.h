@@ -257,6 +257,8 @@ struct mp_instance {
 	u64 id;
 	/* Its file in debugfs (dump.c), or an error pointer. Constant. */
 	struct dentry *debugfs;
+	/* Busy-poll parameters of EPIOCSPARAMS (main.c). READ/WRITE_ONCE. */
+	struct mp_epoll_params params;
 };
 
 /* Wrapper handed to vfs_poll() when an item registers its wait entries. */

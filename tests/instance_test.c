@@ -15,6 +15,20 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <linux/capability.h>
+
+/* An epoll fd's busy-poll parameters (<linux/eventpoll.h> from 6.9 on). */
+#ifndef EPIOCSPARAMS
+struct epoll_params {
+	uint32_t busy_poll_usecs;
+	uint16_t busy_poll_budget;
+	uint8_t prefer_busy_poll;
+	uint8_t __pad;
+};
+#define EPOLL_IOC_TYPE	0x8A
+#define EPIOCSPARAMS	_IOW(EPOLL_IOC_TYPE, 0x01, struct epoll_params)
+#define EPIOCGPARAMS	_IOR(EPOLL_IOC_TYPE, 0x02, struct epoll_params)
+#endif
 
 MP_FIXTURE(instance);
 
@@ -110,6 +124,81 @@ MP_SCENARIO(instance, generic_ioctls)
 	R(ioctl(ep, FIONCLEX));
 	R(fcntl(ep, F_GETFD));
 	R(ioctl(ep, TCGETS, &v));
+	close(ep);
+}
+
+/* Drop CAP_NET_ADMIN from the effective set (this scenario's child only). */
+static int drop_net_admin(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	d[CAP_NET_ADMIN / 32].effective &= ~(1U << (CAP_NET_ADMIN % 32));
+	return syscall(SYS_capset, &h, d);
+}
+
+#define PARAMS(p) NOTE("params: usecs %u budget %u prefer %u pad %u", (p).busy_poll_usecs, \
+		       (p).busy_poll_budget, (p).prefer_busy_poll, (p).__pad)
+
+/*
+ * The epoll fd's own ioctls: the busy-poll parameters where the kernel's
+ * epoll has them (each check in its order, nothing stored by a failed
+ * set), and the answer to any other command of epoll's type. Where the
+ * kernel's epoll has no ioctl at all, every one of these is ENOTTY.
+ */
+MP_SCENARIO(instance, epoll_ioctls)
+{
+	struct epoll_params p = { 0 };
+	int ep;
+
+	ep = I->create1(0);
+	REQUIRE(ep >= 0);
+	memset(&p, 0xa5, sizeof(p));
+	R(ioctl(ep, EPIOCGPARAMS, &p));
+	PARAMS(p);
+	p = (struct epoll_params){ .busy_poll_usecs = 100, .busy_poll_budget = 8,
+				   .prefer_busy_poll = 1 };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	memset(&p, 0, sizeof(p));
+	R(ioctl(ep, EPIOCGPARAMS, &p));
+	PARAMS(p);
+	/* Each rejected field, alone, then two at once (which check is first). */
+	p = (struct epoll_params){ .busy_poll_usecs = 1, .__pad = 1 };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	p = (struct epoll_params){ .busy_poll_usecs = 0x80000000u };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	p = (struct epoll_params){ .busy_poll_usecs = 0x7fffffff, .prefer_busy_poll = 2 };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	p = (struct epoll_params){ .prefer_busy_poll = 2, .__pad = 1 };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	R(ioctl(ep, EPIOCSPARAMS, NULL));
+	R(ioctl(ep, EPIOCGPARAMS, NULL));
+	memset(&p, 0, sizeof(p));
+	R(ioctl(ep, EPIOCGPARAMS, &p));
+	PARAMS(p);
+	/* A budget above NAPI's weight (64) wants CAP_NET_ADMIN. */
+	p = (struct epoll_params){ .busy_poll_usecs = 0x7fffffff, .busy_poll_budget = 65 };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	memset(&p, 0, sizeof(p));
+	R(ioctl(ep, EPIOCGPARAMS, &p));
+	PARAMS(p);
+	REQUIRE(drop_net_admin() == 0);
+	p = (struct epoll_params){ .busy_poll_budget = 64 };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	p = (struct epoll_params){ .busy_poll_budget = 65 };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	p = (struct epoll_params){ .busy_poll_budget = 0xffff, .prefer_busy_poll = 2 };
+	R(ioctl(ep, EPIOCSPARAMS, &p));
+	memset(&p, 0, sizeof(p));
+	R(ioctl(ep, EPIOCGPARAMS, &p));
+	PARAMS(p);
+	/* Other numbers, directions and sizes of epoll's type. */
+	R(ioctl(ep, _IO(EPOLL_IOC_TYPE, 0), &p));
+	R(ioctl(ep, _IOW(EPOLL_IOC_TYPE, 0x03, struct epoll_params), &p));
+	R(ioctl(ep, _IOW(EPOLL_IOC_TYPE, 0x01, uint32_t), &p));
+	R(ioctl(ep, _IOWR(EPOLL_IOC_TYPE, 0x02, struct epoll_params), &p));
 	close(ep);
 }
 
