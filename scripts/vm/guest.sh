@@ -54,12 +54,23 @@ for i in 0:stdin 1:stdout 2:stderr; do
 	[ -e "/dev/${i#*:}" ] || ln -s "/proc/self/fd/${i%:*}" "/dev/${i#*:}"
 done
 
-# Copy-on-write overlays where programs expect to write.
+# Copy-on-write overlays where programs expect to write. An overlay on a
+# directory above the repository (a checkout under /tmp or /var) would
+# cover its read-write mount with the host root's read-only view of the
+# same files, and what the guest writes into the tree would land in the
+# overlay and be lost; so the repository mount is kept at /run/repo
+# meanwhile and bound back over its path afterwards (the command vm-run
+# writes does the same after each --overlay).
+mkdir -p /run/repo
+mount --bind "$repo" /run/repo
 for d in /tmp /var /lib/modules; do
 	up=/run/ov$d
 	mkdir -p "$up/upper" "$up/work"
 	mount -t overlay -o "lowerdir=$d,upperdir=$up/upper,workdir=$up/work" \
 		overlay "$d" || echo "vm: cannot overlay $d" >&2
+	case $repo/ in
+	"$d"/*) mount --bind /run/repo "$repo" || echo "vm: cannot uncover $repo" >&2 ;;
+	esac
 done
 chmod 1777 /tmp
 $bb hostname minipoll-vm
