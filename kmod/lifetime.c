@@ -448,8 +448,13 @@ static DEFINE_PER_CPU(bool, mp_canary_hit);
 
 static noinline void mp_hook_canary(void)
 {
-	/* Not to be merged away: the probe sits on its first instruction. */
-	asm volatile("");
+	/*
+	 * Not to be merged away: the probe sits on its first instruction.
+	 * The clobber tells the caller the call may write memory, as the
+	 * probe's handler does: where per-CPU accesses are plain C (6.12's
+	 * __seg_gs), the flag would otherwise be read as written before it.
+	 */
+	barrier();
 }
 
 static int mp_canary_pre(struct kprobe *kp, struct pt_regs *regs)
