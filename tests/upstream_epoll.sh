@@ -4,8 +4,9 @@
 # upstream_epoll.sh: the kernel's own epoll selftest on minipoll.
 #
 #   epoll_wakeup_test (tools/testing/selftests/filesystems/epoll, 64 cases),
-#   compiled from the unmodified linux-source-6.1 file (epoll_wakeup_main.c),
-#   runs once plainly, on the real epoll (the control), and once under
+#   compiled from the unmodified file of the tested kernel's source
+#   (linux-source-6.1 or -6.12; epoll_wakeup_main.c), runs once plainly,
+#   on the real epoll (the control), and once under
 #   `MINIPOLL_STRICT=1 minipoll-run`, on minipoll through the LD_PRELOAD shim.
 #   minipoll 64/64 passes.
 #
@@ -53,7 +54,7 @@ if [ -z "$bin" ]; then
 	echo "SKIP: epoll_wakeup_test not built (set EPOLL_WAKEUP_TEST)"
 	exit "$ksft_skip"
 fi
-echo "upstream test: $bin"
+echo "upstream test: $bin (kernel $(uname -r))"
 log=$(mktemp -d "${TMPDIR:-/tmp}/upstream_epoll.XXXXXX")
 trap 'rm -rf "$log"' EXIT
 
