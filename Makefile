@@ -73,7 +73,8 @@ help:
 	@echo 'make install-check    all of it in the guest, with a program built by pkg-config'
 	@echo 'make man-lint   groff -man -ww -z on every man page (part of make lint)'
 	@echo 'make clean      remove build/'
-	@echo 'KVER=, KDIR=    build against another kernel (see README)'
+	@echo 'KVER=6.12       build, check or demo another Debian kernel, in build/KVER/'
+	@echo 'KDIR=           build against a kernel tree (see README)'
 
 # (the kernel's packages only when KVER was asked for: a 6.1 run needs
 # nothing of 6.12)
