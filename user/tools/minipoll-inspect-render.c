@@ -17,11 +17,6 @@
 /* Trees bigger than this are drawn without their NIL leaves. */
 #define NIL_LEAVES_MAX	64
 
-char *mpi_events_str(unsigned int events, char *buf, size_t len)
-{
-	return mp_events_str(events, buf, len);
-}
-
 /* A kernel-supplied name (char[16], maybe unterminated) as one token. */
 static const char *token(const char *src, size_t size, char *buf)
 {
@@ -111,7 +106,7 @@ void mpi_render_text(FILE *f, const struct mpi_dump *d)
 		fprintf(f, "item %u target=%s fd=%d kind=%s events=%s data=0x%llx file=0x%016llx color=%s parent=%d left=%d right=%d ready=%d overflow=%d state=%s callbacks=%u deliveries=%u ignored=%u wqs=%u\n",
 			i, item_target(d, i), it->fd,
 			token(it->kind, sizeof(it->kind), kind),
-			mpi_events_str(it->events, ev, sizeof(ev)),
+			mp_events_str(it->events, ev, sizeof(ev)),
 			(unsigned long long)it->data,
 			(unsigned long long)it->file_id,
 			it->color == MINIPOLL_DUMP_RED ? "red" : "black",
@@ -220,7 +215,7 @@ static void dot_tree(FILE *f, const struct mpi_dump *d, int k)
 			fprintf(f, "%s  ", target);
 		fprintf(f, "fd %d (%s)\\n", it->fd,
 			token(it->kind, sizeof(it->kind), kind));
-		dot_str(f, mpi_events_str(it->events, ev, sizeof(ev)));
+		dot_str(f, mp_events_str(it->events, ev, sizeof(ev)));
 		fprintf(f, "\\ncb %u  out %u  ign %u%s\"];\n", it->callbacks,
 			it->deliveries, it->ignored,
 			(it->state & MINIPOLL_DUMP_DISARMED) ? "  DISARMED" :

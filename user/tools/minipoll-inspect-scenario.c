@@ -50,6 +50,7 @@
 
 #include <minipoll.h>
 
+#include "epoll_names.h"
 #include "minipoll-inspect.h"
 
 #define MAX_OBJS	32
@@ -335,46 +336,6 @@ fail:
 	return -1;
 }
 
-/* "in,et", "EPOLLIN|EPOLLET" or a number. */
-static int parse_events(const char *s, unsigned int *events)
-{
-	static const struct {
-		const char *name;
-		unsigned int bit;
-	} words[] = {
-		{ "in", EPOLLIN }, { "out", EPOLLOUT }, { "pri", EPOLLPRI },
-		{ "err", EPOLLERR }, { "hup", EPOLLHUP }, { "rdhup", EPOLLRDHUP },
-		{ "rdnorm", EPOLLRDNORM }, { "wrnorm", EPOLLWRNORM },
-		{ "et", EPOLLET }, { "oneshot", EPOLLONESHOT },
-		{ "exclusive", EPOLLEXCLUSIVE }, { "wakeup", EPOLLWAKEUP },
-	};
-	char buf[128], *tok, *save;
-	size_t i;
-
-	if (strlen(s) >= sizeof(buf))
-		return -1;
-	strcpy(buf, s);
-	*events = 0;
-	for (tok = strtok_r(buf, ",|", &save); tok; tok = strtok_r(NULL, ",|", &save)) {
-		char *w = tok, *end;
-
-		if (!strncasecmp(w, "EPOLL", 5))
-			w += 5;
-		for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-			if (!strcasecmp(w, words[i].name))
-				break;
-		if (i < sizeof(words) / sizeof(words[0])) {
-			*events |= words[i].bit;
-			continue;
-		}
-		errno = 0;
-		*events |= (unsigned int)strtoul(tok, &end, 0);
-		if (errno || *end || end == tok)
-			return -1;
-	}
-	return 0;
-}
-
 /* ---- dumping and drawing ---- */
 
 static void free_dumps(struct mpi_dump *ds, int n)
@@ -512,7 +473,7 @@ static int cmd_ctl(struct run *r, int op, char **tok, int ntok, const char *at)
 	struct epoll_event ev = { 0 };
 	const char *iname;
 	int obj, mpfd, fd, ret;
-	unsigned int events = 0;
+	uint32_t events = 0;
 	bool other;
 
 	if (ntok != (op == EPOLL_CTL_DEL ? 2 : 3))
@@ -526,7 +487,7 @@ static int cmd_ctl(struct run *r, int op, char **tok, int ntok, const char *at)
 		return SCRIPT_ERR;
 	}
 	fd = other ? r->objs[obj].wfd : r->objs[obj].fd;
-	if (op != EPOLL_CTL_DEL && parse_events(tok[2], &events) < 0) {
+	if (op != EPOLL_CTL_DEL && mp_events_parse(tok[2], &events) < 0) {
 		mpi_err("step %d: bad events '%s'", r->step, tok[2]);
 		return SCRIPT_ERR;
 	}
@@ -563,7 +524,7 @@ static int cmd_wait(struct run *r, char **tok, int ntok, const char *at)
 
 		printf("event step=%d instance=%s n=%d target=%s events=%s\n",
 		       r->step, iname, i, name ? name : "?",
-		       mpi_events_str(evs[i].events, buf, sizeof(buf)));
+		       mp_events_str(evs[i].events, buf, sizeof(buf)));
 	}
 	return 0;
 }

@@ -51,7 +51,6 @@ void mpi_render_dot(FILE *f, const struct mpi_dump *ds, int n,
 int mpi_draw(const struct mpi_dump *ds, int n, const struct mpi_link *links,
 	     int nlinks, const char *caption, const char *dot_path,
 	     const char *out_path, const char *format);
-char *mpi_events_str(unsigned int events, char *buf, size_t len);
 
 /* minipoll-inspect-scenario.c */
 struct mpi_run_opts {
