@@ -27,9 +27,13 @@
 
 #include <minipoll.h>
 
+#include "tool.h"
+
 #define MAX_EVENTS	64
 #define MAX_CLIENTS	256
 #define MAX_SIZE	65536
+
+const char mp_prog[] = "minipoll-echo";
 
 /* The epoll API, from libc or from libminipoll. */
 struct impl {
@@ -75,13 +79,10 @@ static void usage(FILE *f)
 
 static int parse_int(const char *opt, const char *s, int lo, int hi)
 {
-	char *end;
 	long v;
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi) {
-		fprintf(stderr, "minipoll-echo: %s: '%s' is not in [%d, %d]\n", opt, s, lo, hi);
+	if (mp_parse_long(s, lo, hi, &v) < 0) {
+		fprintf(stderr, "%s: %s: '%s' is not in [%d, %d]\n", mp_prog, opt, s, lo, hi);
 		exit(2);
 	}
 	return (int)v;
@@ -154,24 +155,14 @@ static void *serve(void *arg)
 
 static int server_open(struct server *s, const struct impl *impl)
 {
-	socklen_t len = sizeof(s->addr);
-	int one = 1;
-
 	memset(s, 0, sizeof(*s));
 	s->impl = impl;
-	s->addr.sin_family = AF_INET;
-	s->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s->inst = impl->create1(EPOLL_CLOEXEC);
 	if (s->inst < 0)
 		return -1;
-	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	s->lfd = mp_tcp_listen(&s->addr, MAX_CLIENTS, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	s->stopfd = eventfd(0, EFD_CLOEXEC);
 	if (s->lfd < 0 || s->stopfd < 0)
-		return -1;
-	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->lfd, (struct sockaddr *)&s->addr, sizeof(s->addr)) < 0 ||
-	    listen(s->lfd, MAX_CLIENTS) < 0 ||
-	    getsockname(s->lfd, (struct sockaddr *)&s->addr, &len) < 0)
 		return -1;
 	if (watch(s, s->lfd) < 0 || watch(s, s->stopfd) < 0)
 		return -1;
@@ -217,14 +208,6 @@ out:
 	return NULL;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* One server on impl, nclients clients; 0 if every echo came back. */
 static int run(const struct impl *impl, int nclients, int rounds, int size)
 {
@@ -246,14 +229,12 @@ static int run(const struct impl *impl, int nclients, int rounds, int size)
 		fprintf(stderr, "minipoll-echo: pthread_create: %s\n", strerror(err));
 		return 1;
 	}
-	t0 = now_s();
+	t0 = mp_now_s();
 	for (i = 0; i < nclients; i++) {
 		clients[i] = (struct client){ .addr = &s.addr, .rounds = rounds, .size = size };
 		err = pthread_create(&clients[i].thread, NULL, client_run, &clients[i]);
-		if (err) {
-			fprintf(stderr, "minipoll-echo: pthread_create: %s\n", strerror(err));
-			exit(1);
-		}
+		if (err)
+			mp_die("pthread_create: %s", strerror(err));
 	}
 	for (i = 0; i < nclients; i++) {
 		pthread_join(clients[i].thread, NULL);
@@ -261,7 +242,7 @@ static int run(const struct impl *impl, int nclients, int rounds, int size)
 			fprintf(stderr, "minipoll-echo: %s: client %d: %s\n", impl->name, i,
 				strerror(clients[i].err));
 	}
-	t = now_s() - t0;
+	t = mp_now_s() - t0;
 	if (write(s.stopfd, &one, sizeof(one)) != sizeof(one))
 		fprintf(stderr, "minipoll-echo: eventfd write: %s\n", strerror(errno));
 	pthread_join(srv, NULL);

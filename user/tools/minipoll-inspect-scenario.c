@@ -52,6 +52,7 @@
 
 #include "epoll_names.h"
 #include "minipoll-inspect.h"
+#include "tool.h"
 
 #define MAX_OBJS	32
 #define MAX_INSTS	8
@@ -253,18 +254,12 @@ static int new_obj(struct run *r, const char *name, enum obj_kind kind)
 
 static int tcp_pair(int *server, int *client)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
+	struct sockaddr_in sa;
 	int lfd, c = -1, s = -1;
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	lfd = mp_tcp_listen(&sa, 1, SOCK_CLOEXEC);
 	if (lfd < 0)
 		return -1;
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(lfd, 1) < 0 ||
-	    getsockname(lfd, (struct sockaddr *)&sa, &len) < 0)
-		goto out;
 	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto out;

@@ -19,8 +19,11 @@
 #include <unistd.h>
 
 #include "minipoll-inspect.h"
+#include "tool.h"
 
 #define MAX_FDS	16
+
+const char mp_prog[] = "minipoll-inspect";
 
 static const char usage_text[] =
 "usage: minipoll-inspect [OPTIONS] -p PID [-f FD]\n"
@@ -56,7 +59,7 @@ void mpi_err(const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
-	fputs("minipoll-inspect: ", stderr);
+	fprintf(stderr, "%s: ", mp_prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -71,12 +74,9 @@ static int usage_error(const char *msg)
 
 static int parse_int(const char *s, int *v)
 {
-	char *end;
 	long l;
 
-	errno = 0;
-	l = strtol(s, &end, 10);
-	if (errno || *end || end == s || l < 0 || l > 0x7fffffff)
+	if (mp_parse_long(s, 0, 0x7fffffff, &l) < 0)
 		return -1;
 	*v = (int)l;
 	return 0;

@@ -29,10 +29,13 @@
 #include <bpf/libbpf.h>
 
 #include "mptrace.h"
+#include "tool.h"
 #include "mptrace.skel.h"
 
 #define MAX_SEEN	4096
 #define BAR_WIDTH	24
+
+const char mp_prog[] = "mptrace";
 
 static const char *const impl_name[MPT_NR_IMPL] = { "epoll", "minipoll" };
 
@@ -94,29 +97,12 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	return vfprintf(stderr, fmt, ap);
 }
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("mptrace: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static double parse_secs(const char *opt, const char *s)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < 0 || v > 1e6) {
-		fprintf(stderr, "mptrace: %s: '%s' is not a number of seconds\n", opt, s);
+	if (mp_parse_double(s, 0, 1e6, &v) < 0) {
+		fprintf(stderr, "%s: %s: '%s' is not a number of seconds\n", mp_prog, opt, s);
 		usage(stderr);
 		exit(2);
 	}
@@ -333,8 +319,8 @@ static bool attach(struct bpf_program *prog, bool required)
 	err = link ? ENOSPC : errno;
 	bpf_link__destroy(link);
 	if (required)
-		die("cannot attach %s: %s", bpf_program__section_name(prog),
-		    strerror(err));
+		mp_die("cannot attach %s: %s", bpf_program__section_name(prog),
+		       strerror(err));
 	fprintf(stderr, "mptrace: cannot attach %s (%s): its counts stay 0\n",
 		bpf_program__section_name(prog), strerror(err));
 	return false;
@@ -353,26 +339,26 @@ static struct mptrace_bpf *start(const struct options *o)
 	int err, mp;
 
 	if (geteuid() != 0)
-		die("needs root: it loads BPF programs and attaches kprobes "
-		    "(CAP_BPF, CAP_PERFMON)");
+		mp_die("needs root: it loads BPF programs and attaches kprobes "
+		       "(CAP_BPF, CAP_PERFMON)");
 	if (!o->btf && access("/sys/kernel/btf/vmlinux", R_OK) != 0)
-		die("the kernel has no BTF (/sys/kernel/btf/vmlinux: %s); it needs "
-		    "CONFIG_DEBUG_INFO_BTF=y, or give --btf FILE", strerror(errno));
+		mp_die("the kernel has no BTF (/sys/kernel/btf/vmlinux: %s); it needs "
+		       "CONFIG_DEBUG_INFO_BTF=y, or give --btf FILE", strerror(errno));
 	if (o->btf && access(o->btf, R_OK) != 0)
-		die("--btf %s: %s", o->btf, strerror(errno));
+		mp_die("--btf %s: %s", o->btf, strerror(errno));
 
 	skel = mptrace_bpf__open_opts(&opts);
 	if (!skel)
-		die("cannot open the BPF object: %s", strerror(errno));
+		mp_die("cannot open the BPF object: %s", strerror(errno));
 	mp = select_minipoll(skel);
 	err = mptrace_bpf__load(skel);
 	if (err) {
 		if (err == -EPERM || err == -EACCES)
-			die("loading the BPF programs: %s (root with CAP_BPF and "
-			    "CAP_PERFMON needed; is kernel.unprivileged_bpf_disabled "
-			    "or lockdown in the way?)", strerror(-err));
-		die("loading the BPF programs: %s (run with -v for libbpf's log)",
-		    strerror(-err));
+			mp_die("loading the BPF programs: %s (root with CAP_BPF and "
+			       "CAP_PERFMON needed; is kernel.unprivileged_bpf_disabled "
+			       "or lockdown in the way?)", strerror(-err));
+		mp_die("loading the BPF programs: %s (run with -v for libbpf's log)",
+		       strerror(-err));
 	}
 
 	attach(skel->progs.ep_callback, true);
@@ -587,14 +573,6 @@ static void table_row(const char *when, unsigned int impl, const struct seen *s,
 	       (unsigned long long)d->deliveries, avg, p99);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Every instance active since the last report, epoll's first. */
 static void report(const struct options *o, double t)
 {
@@ -717,7 +695,7 @@ static pid_t run_cmd(char **cmd)
 	pid_t pid = fork();
 
 	if (pid < 0)
-		die("fork: %s", strerror(errno));
+		mp_die("fork: %s", strerror(errno));
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
@@ -733,7 +711,7 @@ static void sleep_until(double t, pid_t child, int *status, bool *exited)
 {
 	double left;
 
-	while (!stop && !*exited && (left = t - now_s()) > 0) {
+	while (!stop && !*exited && (left = t - mp_now_s()) > 0) {
 		struct timespec ts;
 
 		if (left > 0.05 && child > 0)
@@ -765,7 +743,7 @@ int main(int argc, char **argv)
 
 	skel = start(&o);
 	fd = bpf_map__fd(skel->maps.stats);
-	t0 = now_s();
+	t0 = mp_now_s();
 	end = o.duration > 0 ? t0 + o.duration : 0;
 	if (o.cmd) {
 		fflush(stdout);
@@ -773,14 +751,14 @@ int main(int argc, char **argv)
 	}
 
 	for (;;) {
-		next = o.interval > 0 ? now_s() + o.interval : 1e300;
+		next = o.interval > 0 ? mp_now_s() + o.interval : 1e300;
 		if (end && next > end)
 			next = end;
 		sleep_until(next, child, &status, &exited);
 		read_stats(fd);
 		if (o.interval > 0)
-			report(&o, now_s() - t0);
-		if (stop || exited || (end && now_s() >= end))
+			report(&o, mp_now_s() - t0);
+		if (stop || exited || (end && mp_now_s() >= end))
 			break;
 	}
 	if (child > 0 && !exited) {
@@ -790,7 +768,7 @@ int main(int argc, char **argv)
 		exited = true;
 	}
 	read_stats(fd);
-	summary(&o, now_s() - t0);
+	summary(&o, mp_now_s() - t0);
 	detach_all();
 	mptrace_bpf__destroy(skel);
 	if (child > 0) {

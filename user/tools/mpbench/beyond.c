@@ -46,11 +46,11 @@ static void batch_apply(int mpfd, struct minipoll_ctl_op *ops, long n)
 		unsigned int nr = n - done < MP_BATCH ? n - done : MP_BATCH;
 
 		if (minipoll_ctl_batch(mpfd, ops + done, nr) != (int)nr)
-			mpb_die("minipoll_ctl_batch: %s", strerror(errno));
+			mp_die("minipoll_ctl_batch: %s", strerror(errno));
 	}
 	for (i = 0; i < n; i++)
 		if (ops[i].result)
-			mpb_die("minipoll_ctl_batch: op %ld: %s", i, strerror(-ops[i].result));
+			mp_die("minipoll_ctl_batch: op %ld: %s", i, strerror(-ops[i].result));
 }
 
 static void epoll_apply(int epfd, const int *fds, long n, int op)
@@ -62,7 +62,7 @@ static void epoll_apply(int epfd, const int *fds, long n, int op)
 		ev.events = op == EPOLL_CTL_MOD ? EPOLLIN | EPOLLET : EPOLLIN;
 		ev.data.fd = fds[i];
 		if (epoll_ctl(epfd, op, fds[i], &ev))
-			mpb_die("epoll_ctl: %s", strerror(errno));
+			mp_die("epoll_ctl: %s", strerror(errno));
 	}
 }
 
@@ -95,12 +95,12 @@ static void ctl_batch_one(const struct mpb_impl *im, const int *fds, long n)
 		return;		/* poll and select have nothing to batch */
 	fd = is_mp ? minipoll_create1(0) : epoll_create1(0);
 	if (fd < 0)
-		mpb_die("%s: create: %s", im->name, strerror(errno));
+		mp_die("%s: create: %s", im->name, strerror(errno));
 	/* The op arrays are built outside the timed part, once. */
 	for (b = 0; is_mp && b < B_NR; b++) {
 		ops[b] = malloc(n * sizeof(*ops[b]));
 		if (!ops[b])
-			mpb_die("out of memory");
+			mp_die("out of memory");
 		batch_fill(ops[b], fds, n, batch_op[b]);
 	}
 	/* The first pass, a warm-up, is left out when there are more. */

@@ -39,7 +39,7 @@ static struct mpb_set *set_alloc(void)
 	struct mpb_set *s = calloc(1, sizeof(*s));
 
 	if (!s)
-		mpb_die("out of memory");
+		mp_die("out of memory");
 	s->fd = -1;
 	s->maxfd = -1;
 	return s;
@@ -76,7 +76,7 @@ static struct mpb_set *k_create(const struct kcalls *k)
 	s->k = k;
 	s->fd = k->create1(0);
 	if (s->fd < 0)
-		mpb_die("%s: %s", k->create_name, strerror(errno));
+		mp_die("%s: %s", k->create_name, strerror(errno));
 	return s;
 }
 
@@ -134,7 +134,7 @@ static struct mpb_set *poll_create(long cap)
 	s->cap = cap > 0 ? cap : 1;
 	s->pfd = calloc(s->cap, sizeof(*s->pfd));
 	if (!s->pfd)
-		mpb_die("out of memory");
+		mp_die("out of memory");
 	return s;
 }
 
@@ -145,7 +145,7 @@ static int poll_add(struct mpb_set *s, int fd, uint32_t events)
 		int *slot = realloc(s->slot, ns * sizeof(*slot));
 
 		if (!slot)
-			mpb_die("out of memory");
+			mp_die("out of memory");
 		memset(slot + s->nslot, 0, (ns - s->nslot) * sizeof(*slot));
 		s->slot = slot;
 		s->nslot = ns;
@@ -156,7 +156,7 @@ static int poll_add(struct mpb_set *s, int fd, uint32_t events)
 		s->cap *= 2;
 		s->pfd = realloc(s->pfd, s->cap * sizeof(*s->pfd));
 		if (!s->pfd)
-			mpb_die("out of memory");
+			mp_die("out of memory");
 	}
 	s->pfd[s->n] = (struct pollfd){ .fd = fd, .events = (short)events };
 	s->slot[fd] = ++s->n;
@@ -293,11 +293,11 @@ int *mpb_eventfds(long n)
 	long i;
 
 	if (!fds)
-		mpb_die("out of memory");
+		mp_die("out of memory");
 	for (i = 0; i < n; i++) {
 		fds[i] = eventfd(0, EFD_NONBLOCK);
 		if (fds[i] < 0)
-			mpb_die("eventfd #%ld: %s", i, strerror(errno));
+			mp_die("eventfd #%ld: %s", i, strerror(errno));
 	}
 	return fds;
 }
@@ -318,8 +318,8 @@ struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds, long n)
 
 	for (i = 0; i < n; i++)
 		if (im->add(s, fds[i], EPOLLIN))
-			mpb_die("%s: add fd %d (#%ld): %s", im->name, fds[i], i,
-				strerror(errno));
+			mp_die("%s: add fd %d (#%ld): %s", im->name, fds[i], i,
+			       strerror(errno));
 	mpb_settle();
 	return s;
 }
@@ -342,7 +342,7 @@ void mpb_efd_signal(int fd)
 	uint64_t one = 1;
 
 	if (write(fd, &one, sizeof(one)) != sizeof(one))
-		mpb_die("eventfd write: %s", strerror(errno));
+		mp_die("eventfd write: %s", strerror(errno));
 }
 
 void mpb_efd_drain(int fd)
@@ -350,5 +350,5 @@ void mpb_efd_drain(int fd)
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) != sizeof(v) && errno != EAGAIN)
-		mpb_die("eventfd read: %s", strerror(errno));
+		mp_die("eventfd read: %s", strerror(errno));
 }

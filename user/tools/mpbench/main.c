@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,8 @@
 #include <time.h>
 
 #include "mpbench.h"
+
+const char mp_prog[] = "mpbench";
 
 struct mpb_opts mpb_opts = {
 	.budget = 20000000,
@@ -46,22 +49,10 @@ void mpb_note(const char *fmt, ...)
 	if (!mpb_opts.verbose)
 		return;
 	va_start(ap, fmt);
-	fputs("mpbench: ", stderr);
+	fprintf(stderr, "%s: ", mp_prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
 	va_end(ap);
-}
-
-void mpb_die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fputs("mpbench: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
 }
 
 /* ---- Results ---- */
@@ -90,7 +81,7 @@ void mpb_record(const char *workload, long n, const char *impl,
 		cap_records = cap_records ? 2 * cap_records : 256;
 		records = realloc(records, cap_records * sizeof(*records));
 		if (!records)
-			mpb_die("out of memory");
+			mp_die("out of memory");
 	}
 	r = &records[nr_records++];
 	r->workload = workload;
@@ -109,7 +100,7 @@ static void write_json(const char *path)
 	size_t i;
 
 	if (!f)
-		mpb_die("cannot write %s: %s", path, strerror(errno));
+		mp_die("cannot write %s: %s", path, strerror(errno));
 	fputs("[\n", f);
 	for (i = 0; i < nr_records; i++) {
 		const struct record *r = &records[i];
@@ -121,7 +112,7 @@ static void write_json(const char *path)
 	}
 	fputs("]\n", f);
 	if (fclose(f))
-		mpb_die("cannot write %s: %s", path, strerror(errno));
+		mp_die("cannot write %s: %s", path, strerror(errno));
 }
 
 static const struct record *find(const struct record *like, const char *impl)
@@ -261,7 +252,7 @@ static __attribute__((noinline)) double timed_loop(mpb_op op, void *ctx, long it
 	t0 = mpb_now();
 	for (i = 0; i < iters; i++)
 		if (op(ctx, i))
-			mpb_die("an operation failed: %s", strerror(errno));
+			mp_die("an operation failed: %s", strerror(errno));
 	t1 = mpb_now();
 	return (double)(t1 - t0);
 }
@@ -355,7 +346,7 @@ static void parse_ns(const char *arg)
 
 		if (end == arg || v < 1 || v > 1000000 || (*end && *end != ',') ||
 		    k == (int)(sizeof(mpb_opts.ns) / sizeof(mpb_opts.ns[0])) - 1)
-			mpb_die("bad --n list '%s' (at most 7 counts of 1..1000000)", arg);
+			mp_die("bad --n list '%s' (at most 7 counts of 1..1000000)", arg);
 		mpb_opts.ns[k++] = v;
 		arg = *end ? end + 1 : end;
 	}
@@ -399,7 +390,7 @@ int main(int argc, char **argv)
 	const char *only = NULL, *json = NULL;
 	int c, table = 1, have_ns = 0, have_budget = 0;
 	size_t i;
-	char *end;
+	long budget;
 
 	parse_ns("10,100,1000,10000,100000");
 	while ((c = getopt_long(argc, argv, "w:n:i:b:o:qlvh", longopts, NULL)) != -1) {
@@ -415,9 +406,9 @@ int main(int argc, char **argv)
 			mpb_opts.impls = optarg;
 			break;
 		case 'b':
-			mpb_opts.budget = strtoull(optarg, &end, 10);
-			if (*end || !mpb_opts.budget)
-				mpb_die("bad --budget '%s'", optarg);
+			if (mp_parse_long(optarg, 1, LONG_MAX, &budget) < 0)
+				mp_die("bad --budget '%s'", optarg);
+			mpb_opts.budget = budget;
 			have_budget = 1;
 			break;
 		case 'o':
@@ -470,7 +461,7 @@ int main(int argc, char **argv)
 				    !strncmp(workloads[i].name, p, len))
 					break;
 			if (i == NR_WORKLOADS)
-				mpb_die("unknown workload '%.*s' (see --list)", (int)len, p);
+				mp_die("unknown workload '%.*s' (see --list)", (int)len, p);
 			p += len + (p[len] == ',');
 		}
 	}

@@ -48,7 +48,7 @@ static void slab_snap(struct slab_snap *snap)
 
 	memset(snap, 0, sizeof(*snap));
 	if (!f)
-		mpb_die("/proc/slabinfo: %s (run as root)", strerror(errno));
+		mp_die("/proc/slabinfo: %s (run as root)", strerror(errno));
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%127s %lu %lu %lu", name, &active, &num, &size) != 4)
 			continue;	/* the header lines */

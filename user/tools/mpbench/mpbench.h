@@ -16,6 +16,8 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 
+#include "tool.h"
+
 /* ---- Options ---- */
 
 struct mpb_opts {
@@ -37,8 +39,6 @@ const char *mpb_unit(void);
 void mpb_record(const char *workload, long n, const char *impl,
 		const char *metric, double value);
 void mpb_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void mpb_die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
 
 /* ---- Timing ---- */
 

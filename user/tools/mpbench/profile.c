@@ -266,7 +266,7 @@ void mpb_w_profile(void)
 	c.mp1 = minipoll_create1(0);
 	c.ep1 = epoll_create1(0);
 	if (c.mp < 0 || c.ep < 0 || c.mp1 < 0 || c.ep1 < 0)
-		mpb_die("profile: setup: %s", strerror(errno));
+		mp_die("profile: setup: %s", strerror(errno));
 	c.efd = efd[0];
 	c.mp_efd = efd[1];
 	c.ep_efd = efd[2];
@@ -277,7 +277,7 @@ void mpb_w_profile(void)
 	    epoll_ctl(c.ep, EPOLL_CTL_ADD, c.ep_efd, &ev) ||
 	    minipoll_ctl(c.mp1, EPOLL_CTL_ADD, efd[3], &ev) ||
 	    epoll_ctl(c.ep1, EPOLL_CTL_ADD, efd[3], &ev))
-		mpb_die("profile: add: %s", strerror(errno));
+		mp_die("profile: add: %s", strerror(errno));
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		/* Recorded as "%s_<probe>", the unit filled in by mpb_record(). */
 		snprintf(metric, sizeof(metric), "%%s_%s", probes[i].name);

@@ -58,7 +58,7 @@ static void ring_one(const struct mpb_impl *im, const int *fds, long n)
 	if (!strcmp(im->name, "minipoll")) {
 		c.ring = minipoll_ring_open(im->fd(s), RING_K);
 		if (!c.ring)
-			mpb_die("minipoll_ring_open: %s", strerror(errno));
+			mp_die("minipoll_ring_open: %s", strerror(errno));
 	} else {
 		c.epfd = im->fd(s);
 	}

@@ -40,7 +40,7 @@ static void *wk_waiter(void *p)
 
 	for (;;) {
 		if (c->im->wait(c->s, out, 8, -1) != 1)
-			mpb_die("%s: wakeup: wait: %s", c->im->name, strerror(errno));
+			mp_die("%s: wakeup: wait: %s", c->im->name, strerror(errno));
 		if (atomic_load(&c->stop))
 			return NULL;
 		mpb_efd_drain(c->active);
@@ -66,9 +66,9 @@ static void wakeup_one(const struct mpb_impl *im, const int *fds, long n)
 
 	c.back = eventfd(0, 0);
 	if (c.back < 0)
-		mpb_die("eventfd: %s", strerror(errno));
+		mp_die("eventfd: %s", strerror(errno));
 	if (pthread_create(&t, NULL, wk_waiter, &c))
-		mpb_die("pthread_create failed");
+		mp_die("pthread_create failed");
 	mpb_record("wakeup", n, im->name, "%s_per_wakeup",
 		   mpb_measure(wk_op, &c, 3, 1000000));
 	atomic_store(&c.stop, 1);
@@ -146,7 +146,7 @@ static void *herd_waiter(void *p)
 		r = c->im->wait(h->s, out, 1, 1000);
 		atomic_fetch_sub(&c->waiting, 1);
 		if (r < 0)
-			mpb_die("%s: herd: wait: %s", c->im->name, strerror(errno));
+			mp_die("%s: herd: wait: %s", c->im->name, strerror(errno));
 		if (r == 0)
 			continue;	/* timed out: wait again */
 		atomic_fetch_add(&c->woken, 1);
@@ -166,11 +166,11 @@ static int asleep(int tid)
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
-		mpb_die("%s: %s", path, strerror(errno));
+		mp_die("%s: %s", path, strerror(errno));
 	len = read(fd, buf, sizeof(buf) - 1);
 	close(fd);
 	if (len <= 0)
-		mpb_die("%s: cannot read", path);
+		mp_die("%s: cannot read", path);
 	buf[len] = 0;
 	p = strrchr(buf, ')');	/* the state follows the command's name */
 	return p && p[1] == ' ' && p[2] == 'S';
@@ -205,15 +205,15 @@ static void herd_run(const struct mpb_impl *im, int exclusive)
 		c.events |= EPOLLEXCLUSIVE;
 	c.src = eventfd(0, EFD_NONBLOCK);
 	if (c.src < 0)
-		mpb_die("eventfd: %s", strerror(errno));
+		mp_die("eventfd: %s", strerror(errno));
 	for (i = 0; i < HERD; i++) {
 		h[i].c = &c;
 		h[i].s = im->create(1);
 		atomic_store(&h[i].tid, 0);
 		if (im->add(h[i].s, c.src, c.events))
-			mpb_die("%s: herd: add: %s", im->name, strerror(errno));
+			mp_die("%s: herd: add: %s", im->name, strerror(errno));
 		if (pthread_create(&h[i].t, NULL, herd_waiter, &h[i]))
-			mpb_die("pthread_create failed");
+			mp_die("pthread_create failed");
 	}
 	for (r = 0; r <= rounds; r++) {
 		herd_settle(&c, h, 1);

@@ -108,11 +108,11 @@ static void ctl_one(const struct mpb_impl *im, const int *fds, long n)
 		t0 = mpb_now();
 		for (i = 0; i < m; i++)
 			if (im->del(c.s, fds[i]))
-				mpb_die("%s: del: %s", im->name, strerror(errno));
+				mp_die("%s: del: %s", im->name, strerror(errno));
 		t1 = mpb_now();
 		for (i = 0; i < m; i++)
 			if (im->add(c.s, fds[i], EPOLLIN))
-				mpb_die("%s: add: %s", im->name, strerror(errno));
+				mp_die("%s: add: %s", im->name, strerror(errno));
 		t2 = mpb_now();
 		/* The first pass is the warm-up. */
 		if (p || passes == 1) {

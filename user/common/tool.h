@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT OR LGPL-2.1-or-later */
+/*
+ * What minipoll's tools share beyond epoll's names: messages and error
+ * exits under the tool's name, number parsing for options, a clock, and a
+ * loopback TCP listener. Not part of the library.
+ */
+#ifndef MINIPOLL_TOOL_H
+#define MINIPOLL_TOOL_H
+
+#include <netinet/in.h>
+
+/* The tool's name for its messages, "mpbench"; each tool defines it. */
+extern const char mp_prog[];
+
+/* "PROG: MESSAGE" on stderr, then exit(1). */
+void mp_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+
+/* s, whole, as a number in [lo, hi] into *v: 0, or -1 and *v untouched. */
+int mp_parse_long(const char *s, long lo, long hi, long *v);
+int mp_parse_double(const char *s, double lo, double hi, double *v);
+
+/* CLOCK_MONOTONIC in seconds. */
+double mp_now_s(void);
+
+/*
+ * A TCP socket listening on 127.0.0.1 at a port the kernel picks, its
+ * address in *addr; flags (SOCK_NONBLOCK, SOCK_CLOEXEC) go to socket().
+ * Returns the fd, or -1 with errno set.
+ */
+int mp_tcp_listen(struct sockaddr_in *addr, int backlog, int flags);
+
+#endif /* MINIPOLL_TOOL_H */
