@@ -27,6 +27,7 @@
 
 #include <minipoll.h>
 
+#include "api.h"
 #include "tool.h"
 
 #define MAX_EVENTS	64
@@ -35,21 +36,11 @@
 
 const char mp_prog[] = "minipoll-echo";
 
-/* The epoll API, from libc or from libminipoll. */
-struct impl {
-	const char *name;
-	int (*create1)(int flags);
-	int (*ctl)(int fd, int op, int target, struct epoll_event *ev);
-	int (*wait)(int fd, struct epoll_event *evs, int max, int timeout);
-};
-
-static const struct impl impls[] = {
-	{ "epoll", epoll_create1, epoll_ctl, epoll_wait },
-	{ "minipoll", minipoll_create1, minipoll_ctl, minipoll_wait },
-};
+/* The server runs on the real epoll, on minipoll, or on each in turn. */
+static const struct mp_api *const impls[] = { &mp_api_epoll, &mp_api_minipoll };
 
 struct server {
-	const struct impl *impl;
+	const struct mp_api *impl;
 	int inst;		/* the instance */
 	int lfd;		/* listening socket */
 	int stopfd;		/* eventfd: written when the clients are done */
@@ -153,7 +144,7 @@ static void *serve(void *arg)
 	}
 }
 
-static int server_open(struct server *s, const struct impl *impl)
+static int server_open(struct server *s, const struct mp_api *impl)
 {
 	memset(s, 0, sizeof(*s));
 	s->impl = impl;
@@ -209,7 +200,7 @@ out:
 }
 
 /* One server on impl, nclients clients; 0 if every echo came back. */
-static int run(const struct impl *impl, int nclients, int rounds, int size)
+static int run(const struct mp_api *impl, int nclients, int rounds, int size)
 {
 	static struct client clients[MAX_CLIENTS];
 	struct server s;
@@ -312,6 +303,6 @@ int main(int argc, char **argv)
 	}
 	for (c = 0; c < 2; c++)
 		if (use[c])
-			rc |= run(&impls[c], nclients, rounds, size);
+			rc |= run(impls[c], nclients, rounds, size);
 	return rc;
 }

@@ -50,6 +50,7 @@
 
 #include <minipoll.h>
 
+#include "api.h"
 #include "epoll_names.h"
 #include "minipoll-inspect.h"
 #include "tool.h"
@@ -137,16 +138,9 @@ struct object {
 	int inst;		/* OBJ_INSTANCE: index in run.insts */
 };
 
-/* The implementation a scenario runs on: minipoll, or the real epoll. */
-struct impl {
-	int (*create)(int flags);
-	int (*ctl)(int fd, int op, int target, struct epoll_event *ev);
-	int (*wait)(int fd, struct epoll_event *evs, int max, int timeout);
-};
-
 struct run {
 	const struct mpi_run_opts *o;
-	const struct impl *impl;
+	const struct mp_api *impl;	/* minipoll, or the real epoll */
 	struct object objs[MAX_OBJS];
 	int nobjs;
 	int insts[MAX_INSTS];	/* object index of each instance; 0 is main */
@@ -157,13 +151,6 @@ struct run {
 	int step;
 	char caption[512];
 	char name_buf[NAME_LEN + 4];
-};
-
-static const struct impl minipoll_impl = {
-	minipoll_create1, minipoll_ctl, minipoll_wait,
-};
-static const struct impl epoll_impl = {
-	epoll_create1, epoll_ctl, epoll_wait,
 };
 
 const char *mpi_scenario_text(const char *name)
@@ -316,7 +303,7 @@ static int make_obj(struct run *r, enum obj_kind kind, const char *name)
 			errno = EMFILE;
 			goto fail;
 		}
-		ob->fd = r->impl->create(EPOLL_CLOEXEC);
+		ob->fd = r->impl->create1(EPOLL_CLOEXEC);
 		if (ob->fd < 0)
 			goto fail;
 		ob->inst = r->ninsts;
@@ -589,7 +576,7 @@ static int cmd_close(struct run *r, char **tok, int ntok, bool hup)
 }
 
 struct sleeper_arg {
-	const struct impl *impl;
+	const struct mp_api *impl;
 	int fd;
 	int *woken;
 };
@@ -815,7 +802,7 @@ int mpi_run_script(const char *label, const char *text,
 		return 1;
 	}
 	r->o = o;
-	r->impl = o->epoll ? &epoll_impl : &minipoll_impl;
+	r->impl = o->epoll ? &mp_api_epoll : &mp_api_minipoll;
 	if (o->steps_dir && mkdir(o->steps_dir, 0755) < 0 && errno != EEXIST) {
 		mpi_err("%s: %s", o->steps_dir, strerror(errno));
 		ret = 1;

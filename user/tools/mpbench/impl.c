@@ -17,13 +17,12 @@
 
 #include <minipoll.h>
 
+#include "api.h"
 #include "mpbench.h"
-
-struct kcalls;
 
 struct mpb_set {
 	int fd;				/* minipoll, epoll */
-	const struct kcalls *k;		/* their calls */
+	const struct mp_api *k;		/* their calls */
 	/* poll: pfd[0..n), slot[fd] = index + 1 (0: not watched) */
 	struct pollfd *pfd;
 	long n, cap;
@@ -52,44 +51,31 @@ static int set_fd(struct mpb_set *s)
 
 /*
  * ---- minipoll and epoll: libminipoll's calls have epoll's signatures, so
- * one set of wrappers serves both, through a table of the three calls ----
+ * one set of wrappers serves both, through struct mp_api ----
  */
-struct kcalls {
-	const char *create_name;
-	int (*create1)(int flags);
-	int (*ctl)(int fd, int op, int tfd, struct epoll_event *ev);
-	int (*wait)(int fd, struct epoll_event *ev, int max, int timeout);
-};
-
-static const struct kcalls mp_calls = {
-	"minipoll_create1 (is minipoll.ko loaded?)", minipoll_create1,
-	minipoll_ctl, minipoll_wait,
-};
-static const struct kcalls ep_calls = {
-	"epoll_create1", epoll_create1, epoll_ctl, epoll_wait,
-};
-
-static struct mpb_set *k_create(const struct kcalls *k)
+static struct mpb_set *k_create(const struct mp_api *k)
 {
 	struct mpb_set *s = set_alloc();
 
 	s->k = k;
 	s->fd = k->create1(0);
 	if (s->fd < 0)
-		mp_die("%s: %s", k->create_name, strerror(errno));
+		mp_die("%s_create1%s: %s", k->name,
+		       k == &mp_api_minipoll ? " (is minipoll.ko loaded?)" : "",
+		       strerror(errno));
 	return s;
 }
 
 static struct mpb_set *mp_create(long cap)
 {
 	(void)cap;
-	return k_create(&mp_calls);
+	return k_create(&mp_api_minipoll);
 }
 
 static struct mpb_set *ep_create(long cap)
 {
 	(void)cap;
-	return k_create(&ep_calls);
+	return k_create(&mp_api_epoll);
 }
 
 static int k_ctl3(struct mpb_set *s, int op, int fd, uint32_t events)
