@@ -25,6 +25,7 @@
 #include <linux/minipoll.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 
 /* 16 entries of 32 bytes: 512 bytes of stack. */
 #define MP_BATCH_CHUNK	16

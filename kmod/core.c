@@ -1,47 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * minipoll: instances and items - their life, their tree, their locks.
- *
- * Locks
- * -----
- * From outermost to innermost; code holding one lock may take only locks
- * further down the list:
- *
- *  1. mp_nest_mutex (nest.c), global. EPOLL_CTL_ADD takes it when the new
- *     link could close a loop of instances or lengthen a chain of nested
- *     instances or of wake-up paths. It keeps the graph the checks walk
- *     still, and keeps two such checks from each approving half of a loop.
- *
- *  2. mp->mtx, per instance. A mutex because its holders sleep: they copy
- *     events to user memory, call the targets' ->poll() and allocate. It
- *     guards the rbtree and each item's mask and data, and serialises
- *     ctl, event transfer, the instance's own ->poll() scan, fdinfo and
- *     the reaping of dead items. A scan that polls a nested instance takes
- *     the child's mtx inside the parent's, with the nesting depth as the
- *     lockdep subclass (0 outermost); the loop check, which holds only
- *     mp_nest_mutex, uses depth + 1.
- *
- *  3. tfile->lock, the lock of one watched file's record in the table of
- *     watched files (lifetime.c), a spinlock. The release hook takes it
- *     in atomic context. It guards which items watch that file, and
- *     whoever detaches an item holds it while taking the item's wait
- *     entries off the target's queues. The table's own bucket locks
- *     (rhashtable's) nest inside it when the last item goes.
- *
- *  4. whead->lock, the lock of a target's wait queue. The target holds it
- *     while it runs our callback; add_wait_queue() and remove_wait_queue()
- *     take it.
- *
- *  5. mp->lock, a spinlock taken with interrupts off, since targets wake
- *     their queues from any context, hard interrupts included. It guards
- *     the ready list, the overflow list, the dead list, and mp->wq:
- *     waiters are queued and woken only under it.
- *
- * Pollers of an instance (mp->poll_wait) are woken after mp->lock is
- * dropped, because waking them can run a parent instance's callback,
- * which takes the parent's mp->lock. Every instance's poll_wait lock is
- * of one lockdep class, so each level of such a chain takes it with its
- * own subclass (mp->nests): see mp_poll_safewake().
+ * minipoll: instances and items - their memory, their tree, and the
+ * reaping of items whose file went away. The locks and their order are
+ * described in mp_lock.h.
  *
  * The ready list and event transfers
  * ----------------------------------
@@ -62,19 +23,20 @@
  * An item is freed under mp->mtx, after an RCU grace period because nest
  * checks walk the lists of items watching a file under RCU. When its file
  * goes away the release hook unhooks it and the reaper frees it
- * (lifetime.c). An instance goes when its file is released: once every
- * item is unhooked, neither the hook nor a callback can reach it. A hook
- * that took an item from the closing instance may still be handing it
- * over (mp->dead, reap_work, mp->user), always inside one RCU read-side
- * section: the release waits a grace period for it, then cancels the
- * reap work, and frees the memory after another grace period, for the
- * nest walks.
+ * (lifetime.c). An instance goes when its file is released
+ * (mp_instance_release(), main.c): once every item is unhooked, neither
+ * the hook nor a callback can reach it. A hook that took an item from
+ * the closing instance may still be handing it over (mp->dead, reap_work,
+ * mp->user), always inside one RCU read-side section: the release waits a
+ * grace period for it, then cancels the reap work, and frees the memory
+ * after another grace period, for the nest walks.
  */
 #include <linux/device.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 #include "mp_trace.h"
 
 static struct kmem_cache *mp_item_cache __read_mostly;
@@ -153,21 +115,6 @@ struct mp_instance *mp_instance_alloc(struct file *file)
 	return mp;
 }
 
-/*
- * Every mp->mtx section begins here: items whose file went away are
- * taken out of the tree before anyone can look them up.
- */
-void mp_lock(struct mp_instance *mp, unsigned int subclass)
-{
-	mutex_lock_nested(&mp->mtx, subclass);
-	mp_reap(mp);
-}
-
-void mp_unlock(struct mp_instance *mp)
-{
-	mutex_unlock(&mp->mtx);
-}
-
 /* cf. ep_cmp_ffd(): by file pointer, then by fd, as epoll orders fdinfo. */
 static int mp_cmp_key(const struct file *file, int fd, const struct mp_item *mpi)
 {
@@ -237,21 +184,6 @@ void mp_item_free(struct mp_instance *mp, struct mp_item *mpi)
 	call_rcu(&mpi->rcu, mp_item_free_rcu);
 }
 
-/*
- * cf. ep_remove(): EPOLL_CTL_DEL, close, or an insert that failed late.
- * @reason is the minipoll_item_remove tracepoint's (MP_TRACE_RM_*).
- * Returns false when the release hook won the race for the item: the
- * reaper frees it, and the hook may still be handing it over.
- */
-bool mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason)
-{
-	if (!mp_item_detach(mpi))
-		return false;
-	trace_minipoll_item_remove(mpi, reason);
-	mp_item_free(mp, mpi);
-	return true;
-}
-
 /* Free the items the release hook marked dead. */
 void mp_reap(struct mp_instance *mp)
 {
@@ -280,49 +212,6 @@ void mp_reap_work(struct work_struct *work)
 
 	mp_lock(mp, 0);
 	mp_unlock(mp);
-}
-
-/* cf. ep_clear_and_put(): the instance's file is being released. */
-void mp_instance_release(struct mp_instance *mp)
-{
-	struct rb_node *rbp, *next;
-	bool hook_won = false;
-
-	/* Pollers still queued on us (poll(), select()) must re-poll. */
-	if (waitqueue_active(&mp->poll_wait))
-		mp_poll_safewake(mp, NULL, 0);
-
-	mp_lock(mp, 0);
-	for (rbp = rb_first_cached(&mp->items); rbp; rbp = next) {
-		next = rb_next(rbp);
-		if (!mp_item_remove(mp, rb_entry(rbp, struct mp_item, rbn),
-				    MP_TRACE_RM_CLOSED))
-			hook_won = true;
-		cond_resched();
-	}
-	mp_unlock(mp);
-
-	/*
-	 * Every item is now off its tfile, by us or by the release hook, so
-	 * no hook can find this instance again. But a hook that took an item
-	 * from us may still be running: it unhooks the item (and uncharges
-	 * mp->user) before it parks it on mp->dead and schedules the reap
-	 * work. It does all of that inside one RCU read-side section, so a
-	 * grace period is enough to see it finished (see mp_item_kill()).
-	 */
-	if (hook_won)
-		synchronize_rcu();
-	/* No hook can schedule the work now. Free what the hooks handed over. */
-	cancel_work_sync(&mp->reap_work);
-	mp_lock(mp, 0);
-	mp_unlock(mp);
-	WARN_ON_ONCE(!RB_EMPTY_ROOT(&mp->items.rb_root));
-
-	mp_user_put(mp->user);
-	wakeup_source_unregister(mp->ws);
-	mutex_destroy(&mp->mtx);
-	/* Nest walks may still look at mp->gen and mp->file under RCU. */
-	kfree_rcu(mp, rcu);
 }
 
 /* The item's wakeup source; caller holds mp->mtx. */

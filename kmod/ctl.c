@@ -24,6 +24,7 @@
 #include <linux/minipoll.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 #include "mp_trace.h"
 
 /* eventpoll_fops is private: know a real epoll file by its anon inode. */

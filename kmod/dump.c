@@ -44,6 +44,7 @@
 #include <linux/minipoll.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 
 static siphash_key_t mp_id_key __read_mostly;
 static struct dentry *mp_debugfs_dir;

@@ -12,6 +12,7 @@
 #include <linux/seq_file.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 
 /* cf. ep_show_fdinfo() */
 void mp_show_fdinfo(struct seq_file *m, struct file *file)

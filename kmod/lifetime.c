@@ -82,6 +82,7 @@
 #include <linux/uaccess.h>
 
 #include "mp.h"
+#include "mp_trace.h"
 
 /* The table of watched files, of struct mp_tfile. Lookups under RCU. */
 static struct rhashtable mp_tfiles;
@@ -241,6 +242,43 @@ int mp_item_attach(struct mp_item *mpi)
 	return 0;
 }
 
+/* cf. ep_remove_wait_queue() */
+static void mp_pwq_remove(struct mp_pwq *pwq)
+{
+	wait_queue_head_t *whead;
+
+	/*
+	 * A queue that announced POLLFREE is freed only after an RCU grace
+	 * period; NULL here (paired with the callback's release) means the
+	 * callback already unlinked us. Otherwise whead->lock orders us
+	 * against the callback.
+	 */
+	rcu_read_lock();
+	/* Acquire: pairs with the release in mp_poll_callback(). */
+	whead = smp_load_acquire(&pwq->whead);
+	if (whead) {
+		remove_wait_queue(whead, &pwq->wait);
+		trace_minipoll_wq_remove(mp_pwq_item(pwq), whead, 0);
+	}
+	rcu_read_unlock();
+}
+
+/*
+ * cf. ep_unregister_pollwait(). Called by whoever detaches the item,
+ * under the lock of its file's tfile; after this no callback
+ * of the item runs or will run.
+ */
+void mp_unregister_pollwait(struct mp_item *mpi)
+{
+	struct mp_pwq *pwq;
+
+	while ((pwq = mpi->pwqlist)) {
+		mpi->pwqlist = pwq->next;
+		mp_pwq_remove(pwq);
+		kmem_cache_free(mp_pwq_cache, pwq);
+	}
+}
+
 /*
  * Take @mpi's wait entries off the target's queues and the item off its
  * tfile, and stop charging its owner for it. From here on the item is
@@ -302,6 +340,21 @@ bool mp_item_detach(struct mp_item *mpi)
 	}
 	rcu_read_unlock();
 	return live;
+}
+
+/*
+ * cf. ep_remove(): EPOLL_CTL_DEL, close, or an insert that failed late.
+ * @reason is the minipoll_item_remove tracepoint's (MP_TRACE_RM_*).
+ * Returns false when the release hook won the race for the item: the
+ * reaper frees it, and the hook may still be handing it over.
+ */
+bool mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason)
+{
+	if (!mp_item_detach(mpi))
+		return false;
+	trace_minipoll_item_remove(mpi, reason);
+	mp_item_free(mp, mpi);
+	return true;
 }
 
 /*

@@ -1,22 +1,69 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * minipoll: module init/exit, the /dev/minipoll misc device and its file
- * operations. Every open() creates an instance (core.c); the ioctls are
- * the ctl (ctl.c) and wait (wait.c) calls of epoll, a batched ctl
- * (batch.c), the ready ring (ring.c, with mmap()) and the state dump
- * (dump.c); any other command is answered as an epoll fd answers it
- * (below).
+ * operations. Every open() creates an instance (core.c), and its
+ * release frees it (mp_instance_release()); the ioctls are the ctl
+ * (ctl.c) and wait (wait.c) calls of epoll, a batched ctl (batch.c), the
+ * ready ring (ring.c, with mmap()) and the state dump (dump.c); any other
+ * command is answered as an epoll fd answers it (below).
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/netdevice.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include <linux/minipoll.h>
 
 #include "mp.h"
+#include "mp_lock.h"
+#include "mp_trace.h"
+
+/* cf. ep_clear_and_put(): the instance's file is being released. */
+void mp_instance_release(struct mp_instance *mp)
+{
+	struct rb_node *rbp, *next;
+	bool hook_won = false;
+
+	/* Pollers still queued on us (poll(), select()) must re-poll. */
+	if (waitqueue_active(&mp->poll_wait))
+		mp_poll_safewake(mp, NULL, 0);
+
+	mp_lock(mp, 0);
+	for (rbp = rb_first_cached(&mp->items); rbp; rbp = next) {
+		next = rb_next(rbp);
+		if (!mp_item_remove(mp, rb_entry(rbp, struct mp_item, rbn),
+				    MP_TRACE_RM_CLOSED))
+			hook_won = true;
+		cond_resched();
+	}
+	mp_unlock(mp);
+
+	/*
+	 * Every item is now off its tfile, by us or by the release hook, so
+	 * no hook can find this instance again. But a hook that took an item
+	 * from us may still be running: it unhooks the item (and uncharges
+	 * mp->user) before it parks it on mp->dead and schedules the reap
+	 * work. It does all of that inside one RCU read-side section, so a
+	 * grace period is enough to see it finished (see mp_item_kill()).
+	 */
+	if (hook_won)
+		synchronize_rcu();
+	/* No hook can schedule the work now. Free what the hooks handed over. */
+	cancel_work_sync(&mp->reap_work);
+	mp_lock(mp, 0);
+	mp_unlock(mp);
+	WARN_ON_ONCE(!RB_EMPTY_ROOT(&mp->items.rb_root));
+
+	mp_user_put(mp->user);
+	wakeup_source_unregister(mp->ws);
+	mutex_destroy(&mp->mtx);
+	/* Nest walks may still look at mp->gen and mp->file under RCU. */
+	kfree_rcu(mp, rcu);
+}
 
 static int mp_open(struct inode *inode, struct file *file)
 {

@@ -11,7 +11,7 @@
  *		the items of all instances that watch it
  *
  * The locks named in the field comments are described, with their order,
- * at the top of core.c.
+ * in mp_lock.h.
  */
 #ifndef MINIPOLL_MP_H
 #define MINIPOLL_MP_H
@@ -270,6 +270,7 @@ struct mp_pqueue {
 
 /* main.c */
 extern const struct file_operations mp_fops;
+void mp_instance_release(struct mp_instance *mp);
 
 static inline bool is_file_minipoll(const struct file *file)
 {
@@ -289,13 +290,9 @@ void mp_cache_exit(void);
 struct mp_item *mp_item_alloc(void);
 void mp_item_free_now(struct mp_item *mpi);
 struct mp_instance *mp_instance_alloc(struct file *file);
-void mp_instance_release(struct mp_instance *mp);
-void mp_lock(struct mp_instance *mp, unsigned int subclass);
-void mp_unlock(struct mp_instance *mp);
 struct mp_item *mp_find(struct mp_instance *mp, struct file *file, int fd);
 void mp_rb_insert(struct mp_instance *mp, struct mp_item *mpi);
 void mp_item_free(struct mp_instance *mp, struct mp_item *mpi);
-bool mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason);
 void mp_reap(struct mp_instance *mp);
 void mp_reap_work(struct work_struct *work);
 struct wakeup_source *mp_item_ws(struct mp_item *mpi);
@@ -310,7 +307,6 @@ void mp_start_scan(struct mp_instance *mp, struct list_head *txlist);
 unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist);
 void mp_poll_safewake(struct mp_instance *mp, struct mp_item *mpi, __poll_t pollflags);
 void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_table *pt);
-void mp_unregister_pollwait(struct mp_item *mpi);
 void mp_queue_if_ready(struct mp_instance *mp, struct mp_item *mpi);
 __poll_t mp_item_poll(struct mp_item *mpi, poll_table *pt, int depth);
 __poll_t mp_poll(struct file *file, poll_table *wait);
@@ -350,6 +346,8 @@ int mp_lifetime_init(void);
 void mp_lifetime_exit(void);
 int mp_item_attach(struct mp_item *mpi);
 bool mp_item_detach(struct mp_item *mpi);
+bool mp_item_remove(struct mp_instance *mp, struct mp_item *mpi, u32 reason);
+void mp_unregister_pollwait(struct mp_item *mpi);
 struct file *mp_item_fget(struct mp_item *mpi);
 struct mp_tfile *mp_tfile_lookup_rcu(struct file *file);
 void mp_tfile_list(struct file *file, struct mp_tfile **head);

@@ -23,6 +23,7 @@
 #include <linux/slab.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 
 #define MP_KT_ITEMS	6
 

@@ -32,6 +32,7 @@
 #include <linux/string.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 
 static DEFINE_MUTEX(mp_nest_mutex);
 

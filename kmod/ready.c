@@ -4,14 +4,15 @@
  * target, the callback the target runs when it wakes them, the ready list
  * and overflow list they feed, and ->poll() of an instance.
  *
- * The rules for mp->lock, the ready list and transfers are at the top of
- * core.c.
+ * The rules for mp->lock are in mp_lock.h, those for the ready list and
+ * transfers at the top of core.c.
  */
 #include <linux/device.h>
 #include <linux/file.h>
 #include <linux/slab.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 #include "mp_trace.h"
 
 /*
@@ -261,43 +262,6 @@ void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_tabl
 	pwq->next = mpi->pwqlist;
 	mpi->pwqlist = pwq;
 	trace_minipoll_wq_add(mpi, whead, file);
-}
-
-/* cf. ep_remove_wait_queue() */
-static void mp_pwq_remove(struct mp_pwq *pwq)
-{
-	wait_queue_head_t *whead;
-
-	/*
-	 * A queue that announced POLLFREE is freed only after an RCU grace
-	 * period; NULL here (paired with the callback's release) means the
-	 * callback already unlinked us. Otherwise whead->lock orders us
-	 * against the callback.
-	 */
-	rcu_read_lock();
-	/* Acquire: pairs with the release in mp_poll_callback(). */
-	whead = smp_load_acquire(&pwq->whead);
-	if (whead) {
-		remove_wait_queue(whead, &pwq->wait);
-		trace_minipoll_wq_remove(mp_pwq_item(pwq), whead, 0);
-	}
-	rcu_read_unlock();
-}
-
-/*
- * cf. ep_unregister_pollwait(). Called by whoever detaches the item,
- * under the lock of its file's tfile (lifetime.c); after this no callback
- * of the item runs or will run.
- */
-void mp_unregister_pollwait(struct mp_item *mpi)
-{
-	struct mp_pwq *pwq;
-
-	while ((pwq = mpi->pwqlist)) {
-		mpi->pwqlist = pwq->next;
-		mp_pwq_remove(pwq);
-		kmem_cache_free(mp_pwq_cache, pwq);
-	}
 }
 
 /*

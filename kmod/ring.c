@@ -50,6 +50,7 @@
 #include <linux/minipoll.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 
 struct mp_ring {
 	/* Header and slots: one vmalloc area, shared with user space. */

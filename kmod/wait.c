@@ -26,6 +26,7 @@
 #include <linux/minipoll.h>
 
 #include "mp.h"
+#include "mp_lock.h"
 #include "mp_trace.h"
 
 /* The most a sleeper's deadline is allowed to slip, as for select(). */
