@@ -70,45 +70,69 @@ MP_SCENARIO(ready, lt_rereported_while_ready)
 }
 
 /*
- *            ep
- *      /   /   \   \        all LT, always ready (pipe write ends, OUT)
- *     a   b     c   d
+ * Round robin over level-triggered items that are always ready, as a
+ * table: each row is a separate TEST_F variant on each implementation.
  *
- * maxevents 1: each wait reports the next one (round robin).
+ *            ep
+ *      /   /   \   \   \      n items, all LT, always ready
+ *     a   b     c   d   (e)   (pipe write ends, OUT)
+ *
+ * Each wait takes maxevents and reports the ones after the last delivered:
+ * with 4 items and maxevents 1, a b c d a ...; with 5 items and
+ * maxevents 3, [a b c] [d e a] [b c d] ...
  */
-MP_SCENARIO(ready, lt_round_robin_max1)
+struct rr_row {
+	int items;	/* at most NP */
+	int maxevents;	/* at most RR_MAX */
+	int waits;
+};
+
+#define RR_MAX 3
+
+FIXTURE(round_robin) { int unused; };
+FIXTURE_VARIANT(round_robin) {
+	const struct mp_impl *impl;
+	struct rr_row row;
+};
+FIXTURE_VARIANT_ADD(round_robin, epoll_4_items_max1) {
+	.impl = &mp_epoll, .row = { .items = 4, .maxevents = 1, .waits = 9 },
+};
+FIXTURE_VARIANT_ADD(round_robin, minipoll_4_items_max1) {
+	.impl = &mp_minipoll, .row = { .items = 4, .maxevents = 1, .waits = 9 },
+};
+FIXTURE_VARIANT_ADD(round_robin, epoll_5_items_max3) {
+	.impl = &mp_epoll, .row = { .items = 5, .maxevents = 3, .waits = 6 },
+};
+FIXTURE_VARIANT_ADD(round_robin, minipoll_5_items_max3) {
+	.impl = &mp_minipoll, .row = { .items = 5, .maxevents = 3, .waits = 6 },
+};
+FIXTURE_SETUP(round_robin) { }
+FIXTURE_TEARDOWN(round_robin) { }
+
+/* The row the scenario runs: set by the TEST_F, inherited by the forked runs. */
+static struct rr_row rr;
+
+MP_SCENARIO_FN(lt_round_robin)
 {
-	struct epoll_event evs[1];
+	struct epoll_event evs[RR_MAX];
 	struct pipes g;
 	int i;
 
+	NOTE("%d items, maxevents %d", rr.items, rr.maxevents);
 	REQUIRE(pipes_open(I, &g));
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < rr.items; i++)
 		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT, 0xa + i)));
-	for (i = 0; i < 9; i++)
-		W(evs, I->wait(g.ep, evs, 1, 0));
+	for (i = 0; i < rr.waits; i++)
+		W_N(evs, rr.maxevents, I->wait(g.ep, evs, rr.maxevents, 0));
 	pipes_close(&g);
 }
 
-/*
- *              ep
- *     /   /    |    \   \      all LT and ready
- *    a   b     c     d   e
- *
- * maxevents 3 over five items: [a b c] [d e a] [b c d] ...
- */
-MP_SCENARIO(ready, lt_round_robin_max3)
+TEST_F_TIMEOUT(round_robin, lt, 2 * MP_RUN_TIMEOUT + 10)
 {
-	struct epoll_event evs[3];
-	struct pipes g;
-	int i;
-
-	REQUIRE(pipes_open(I, &g));
-	for (i = 0; i < 5; i++)
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT, 0xa + i)));
-	for (i = 0; i < 6; i++)
-		W(evs, I->wait(g.ep, evs, 3, 0));
-	pipes_close(&g);
+	rr = variant->row;
+	ASSERT_TRUE(rr.items <= NP && rr.maxevents <= RR_MAX);
+	mp_compare(_metadata, variant->impl, scn_lt_round_robin, "lt_round_robin",
+		   MP_RUN_TIMEOUT);
 }
 
 /*
