@@ -199,6 +199,7 @@ static int __init mp_init(void)
 {
 	int err;
 
+	mp_names_init();
 	err = mp_watches_init();
 	if (err)
 		return err;

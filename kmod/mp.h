@@ -360,13 +360,17 @@ bool mp_watch_charge(struct mp_user *user);
 void mp_watch_uncharge(struct mp_user *user);
 int mp_watches_init(void);
 
+/* names.c */
+void mp_names_init(void);
+u64 mp_obj_id(const void *ptr);
+void mp_file_kind(struct file *file, char *kind, size_t size);
+void mp_queue_owner(const char *kind, char *owner, size_t size);
+void mp_queue_owner_of(struct file *file, char *owner, size_t size);
+u32 mp_queue_len(wait_queue_head_t *whead);
+
 /* dump.c */
 int mp_dump_init(void);
 void mp_dump_exit(void);
-u64 mp_obj_id(const void *ptr);
-void mp_file_kind(struct file *file, char *kind, size_t size);
-void mp_queue_owner_of(struct file *file, char *owner, size_t size);
-u32 mp_queue_len(wait_queue_head_t *whead);
 void mp_debugfs_add(struct mp_instance *mp);
 void mp_debugfs_remove(struct mp_instance *mp);
 long mp_ioctl_dump(struct mp_instance *mp, void __user *argp);

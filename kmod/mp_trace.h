@@ -7,7 +7,7 @@
  * in order. Change a layout only by adding fields at the end, and update
  * the document and user/tools/mptrace.h with it. Fields have fixed sizes
  * and no kernel address is recorded: files and queues are named by the
- * keyed ids of dump.c.
+ * keyed ids of names.c.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM minipoll
@@ -31,7 +31,7 @@
 /*
  * A record is written into ring-buffer (or perf buffer) memory that is
  * reused without being cleared, and read raw by user space: every byte
- * must be written. Strings are zero-padded by their writers (dump.c);
+ * must be written. Strings are zero-padded by their writers (names.c);
  * this clears, from TP_fast_assign(), the tail padding of a record whose
  * last field ends before its u64 alignment: the bytes from the end of
  * the last field (where __data[] starts) to the end of the record.
