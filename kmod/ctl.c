@@ -270,10 +270,10 @@ static __always_inline int mp_ctl_slow(struct mp_instance *mp, int op,
  * mp->mtx held (@locked true) and keeps it across ops, except for an ADD
  * that needs the nest checks, which drops it and takes the slow path.
  *
- * Always inlined, with the helpers above but mp_insert():
+ * Always inlined, with the helpers above but mp_insert(), so that
  * MINIPOLL_IOC_CTL gets a copy with @locked false folded and no calls on
- * the way (the calls cost ~90 instructions a ctl when the batch split
- * this up). The batch calls mp_ctl().
+ * the way; the batch calls mp_ctl(). What the calls cost: the MOD figures
+ * in Documentation/performance.md, "Where minipoll's instructions go".
  */
 static __always_inline int __mp_ctl(struct mp_instance *mp, int op, int fd,
 				    struct epoll_event *ev, bool locked)

@@ -315,8 +315,8 @@ static int mp_autoremove_wake(wait_queue_entry_t *wq_entry, unsigned int mode, i
  *
  * Always inlined, with mp_send_events(): MINIPOLL_IOC_WAIT gets a copy in
  * which @ring is NULL and the ring's branches fold away, and no calls on
- * the way (an empty wait cost 48 instructions more when the ring made
- * this an out-of-line function). ring.c calls the copy below.
+ * the way; ring.c calls the copy below. What the calls cost: item 3 of
+ * "Where minipoll's instructions go" in Documentation/performance.md.
  */
 static __always_inline int __mp_wait_events(struct mp_instance *mp,
 					    struct epoll_event __user *uevents,
