@@ -8,6 +8,11 @@
  * the document and user/tools/mptrace.h with it. Fields have fixed sizes
  * and no kernel address is recorded: files and queues are named by the
  * keyed ids of names.c.
+ *
+ * There is no DECLARE_EVENT_CLASS: events of one class share their fields
+ * and names, and no two of these do (the closest, transfer_start and
+ * propagate, differ in a field's sign and every name). A class would
+ * change the formats that tests/trace_test.c and mptrace read.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM minipoll
