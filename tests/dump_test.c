@@ -35,6 +35,7 @@
 #include <linux/minipoll.h>
 
 #include "kselftest_harness.h"
+#include "mp_impl.h"
 #include "mp_ioctl.h"
 
 _Static_assert(sizeof(struct minipoll_dump) == 80, "struct minipoll_dump is 80 bytes");
@@ -126,24 +127,6 @@ static int rb_check(struct __test_metadata *_metadata, const struct dump *x, int
 	return lh + (it->color == MINIPOLL_DUMP_BLACK);
 }
 
-/* The tfd: column of the instance's fdinfo, in the order listed (rbtree order). */
-static int fdinfo_fds(int mp, int *fds, int max)
-{
-	char path[64], line[256];
-	FILE *f;
-	int n = 0;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", mp);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f) && n < max)
-		if (sscanf(line, "tfd: %d", &fds[n]) == 1)
-			n++;
-	fclose(f);
-	return n;
-}
-
 FIXTURE(dump) {
 	int mp;
 	struct dump *x;
@@ -230,7 +213,7 @@ TEST_F(dump, tree_shape_and_order)
 	EXPECT_EQ(100, next);
 
 	/* The dump's order is fdinfo's, which is the tree's. */
-	n = fdinfo_fds(self->mp, fds, MAX_ITEMS);
+	n = mp_fdinfo_tfds(self->mp, -1, fds, MAX_ITEMS);
 	ASSERT_EQ(100, n);
 	for (i = 0; i < n; i++) {
 		EXPECT_EQ(fds[i], x->items[i].fd) TH_LOG("position %d", i);

@@ -140,39 +140,6 @@ static void check_events(struct race *r, const struct epoll_event *evs, int n)
 	__atomic_fetch_add(&r->events, n, __ATOMIC_RELAXED);
 }
 
-static int fdinfo_items(int epfd)
-{
-	char path[64], buf[256];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(buf, sizeof(buf), f))
-		n += !strncmp(buf, "tfd:", 4);
-	fclose(f);
-	return n;
-}
-
-/* Items of epfd whose tfd is fd. */
-static int fdinfo_items_of(int epfd, int fd)
-{
-	char path[64], buf[256];
-	int n = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(buf, sizeof(buf), f))
-		n += !strncmp(buf, "tfd:", 4) && atoi(buf + 4) == fd;
-	fclose(f);
-	return n;
-}
-
 /* A fresh eventfd in epfd, written once: one wait must return exactly it. */
 static bool round_trip(const struct mp_impl *I, int epfd)
 {
@@ -415,7 +382,7 @@ TEST_F_TIMEOUT(stress, ctl_wait_race, 90)
 	RACE_OK(&r);
 
 	for (i = 0; i < 24; i++) {
-		int items = fdinfo_items_of(r.ep, stable[i]);
+		int items = mp_fdinfo_tfds(r.ep, stable[i], NULL, 0);
 		int mod = self->I->ctl(r.ep, EPOLL_CTL_MOD, stable[i], EV(EPOLLIN, TAG));
 
 		/* MOD fails on an exclusive item (EINVAL), which is registered too */
@@ -430,7 +397,8 @@ TEST_F_TIMEOUT(stress, ctl_wait_race, 90)
 		close(stable[i]);
 	for (i = 0; i < 8; i++)
 		close(vol[i]);
-	EXPECT_EQ(0, fdinfo_items(r.ep)) TH_LOG("items left after every target was closed");
+	EXPECT_EQ(0, mp_fdinfo_tfds(r.ep, -1, NULL, 0))
+		TH_LOG("items left after every target was closed");
 	EXPECT_TRUE(round_trip(self->I, r.ep));
 	close(r.ep);
 }
@@ -632,7 +600,8 @@ TEST_F_TIMEOUT(stress, close_while_firing, 90)
 		close(f.s[i].a);
 		close(f.s[i].b);
 	}
-	EXPECT_EQ(0, fdinfo_items(f.r.ep)) TH_LOG("items left after every target was closed");
+	EXPECT_EQ(0, mp_fdinfo_tfds(f.r.ep, -1, NULL, 0))
+		TH_LOG("items left after every target was closed");
 	EXPECT_TRUE(round_trip(self->I, f.r.ep));
 	close(f.r.ep);
 }
@@ -956,14 +925,14 @@ TEST_F_TIMEOUT(stress, signalfd_pollfree, 90)
 		mp_join(th[i]);
 	RACE_OK(&p.r);
 	TH_LOG("%d tasks reaped, %d signalfds left watched", reaped, p.nsfd);
-	EXPECT_EQ(p.nsfd, fdinfo_items(p.r.ep));
+	EXPECT_EQ(p.nsfd, mp_fdinfo_tfds(p.r.ep, -1, NULL, 0));
 	/* the items re-poll against our own sighand after a MOD */
 	for (i = 0; i < p.nsfd; i++)
 		EXPECT_EQ(0, self->I->ctl(p.r.ep, EPOLL_CTL_MOD, p.sfds[i],
 					  EV(EPOLLIN, TAG | p.sfds[i])));
 	for (i = 0; i < p.nsfd; i++)
 		close(p.sfds[i]);
-	EXPECT_EQ(0, fdinfo_items(p.r.ep));
+	EXPECT_EQ(0, mp_fdinfo_tfds(p.r.ep, -1, NULL, 0));
 	EXPECT_TRUE(round_trip(self->I, p.r.ep));
 	close(p.r.ep);
 	close(rep[0]);
@@ -1059,7 +1028,7 @@ TEST_F_TIMEOUT(stress, watch_100k, 600)
 	}
 	add_us = us_per(&t, many);
 	EXPECT_EQ(many, added);
-	EXPECT_EQ(many, fdinfo_items(ep));
+	EXPECT_EQ(many, mp_fdinfo_tfds(ep, -1, NULL, 0));
 
 	EXPECT_EQ(0, self->I->wait(ep, evs, 16, 0));
 	mp_efd_write(fds[many / 2 + 7], 1);
@@ -1075,7 +1044,7 @@ TEST_F_TIMEOUT(stress, watch_100k, 600)
 		deleted += self->I->ctl(ep, EPOLL_CTL_DEL, fds[i], NULL) == 0;
 	del_us = us_per(&t, many / 2);
 	EXPECT_EQ(many / 2, deleted);
-	EXPECT_EQ(many - many / 2, fdinfo_items(ep));
+	EXPECT_EQ(many - many / 2, mp_fdinfo_tfds(ep, -1, NULL, 0));
 	us_per(&t, 0);
 	close(ep);	/* with half of the items still in it */
 	close_us = us_per(&t, many - many / 2);
@@ -1191,10 +1160,10 @@ TEST_F_TIMEOUT(stress, fork_shared, 90)
 		waits++;
 	}
 	/* the children's items outlive them: the parent holds the files */
-	EXPECT_EQ(expect, fdinfo_items(ep));
+	EXPECT_EQ(expect, mp_fdinfo_tfds(ep, -1, NULL, 0));
 	for (i = 0; i < FORKS * PER_CHILD; i++)
 		close(fds[i]);
-	EXPECT_EQ(0, fdinfo_items(ep));
+	EXPECT_EQ(0, mp_fdinfo_tfds(ep, -1, NULL, 0));
 	EXPECT_TRUE(round_trip(self->I, ep));
 	close(ep);
 	TH_LOG("%d items left by the children, %d waits in the parent", expect, waits);
