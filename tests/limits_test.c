@@ -16,37 +16,10 @@
  */
 #include "mp_impl.h"
 
-#define EPOLL_KNOB	"/proc/sys/fs/epoll/max_user_watches"
-#define MINIPOLL_KNOB	"/sys/module/minipoll/parameters/max_user_watches"
 #define LIMIT		6
 #define TEST_UID	4242
 
 MP_FIXTURE(limits);
-
-static long read_knob(const char *path)
-{
-	char buf[64] = "";
-	FILE *f = fopen(path, "re");
-	long v = -1;
-
-	if (f) {
-		if (fgets(buf, sizeof(buf), f))
-			v = atol(buf);
-		fclose(f);
-	}
-	return v;
-}
-
-static bool write_knob(const char *path, long v)
-{
-	FILE *f = fopen(path, "we");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fprintf(f, "%ld\n", v) > 0;
-	return fclose(f) == 0 && ok;
-}
 
 struct saved {
 	long epoll, minipoll;
@@ -59,24 +32,25 @@ static const char *limits_save(struct saved *s)
 		return "needs root to change the watch limits";
 	if (access("/sys/module/minipoll", F_OK))
 		return "changes global limits: runs only where minipoll is loaded (the test guest)";
-	s->epoll = read_knob(EPOLL_KNOB);
-	s->minipoll = read_knob(MINIPOLL_KNOB);
+	s->epoll = mp_read_knob(MP_EPOLL_WATCHES_KNOB);
+	s->minipoll = mp_read_knob(MP_MINIPOLL_WATCHES_KNOB);
 	if (s->epoll < 0)
-		return "no " EPOLL_KNOB;
+		return "no " MP_EPOLL_WATCHES_KNOB;
 	return NULL;
 }
 
 static void limits_restore(const struct saved *s)
 {
-	write_knob(EPOLL_KNOB, s->epoll);
+	mp_write_knob(MP_EPOLL_WATCHES_KNOB, s->epoll);
 	if (s->minipoll >= 0)
-		write_knob(MINIPOLL_KNOB, s->minipoll);
+		mp_write_knob(MP_MINIPOLL_WATCHES_KNOB, s->minipoll);
 }
 
 /* Set the limit of the implementation under test; record that it worked. */
 static void set_limit(struct mp_tr *t, const struct mp_impl *I, long v)
 {
-	bool ok = I == &mp_epoll ? write_knob(EPOLL_KNOB, v) : write_knob(MINIPOLL_KNOB, v);
+	const char *knob = I == &mp_epoll ? MP_EPOLL_WATCHES_KNOB : MP_MINIPOLL_WATCHES_KNOB;
+	bool ok = mp_write_knob(knob, v);
 
 	NOTE("watch limit set to %ld: %s", v, ok ? "yes" : "no");
 }

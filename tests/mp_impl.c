@@ -939,6 +939,30 @@ int mp_await_backlog(int listener, int n, int ms)
 	}
 }
 
+long mp_read_knob(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+bool mp_write_knob(const char *path, long v)
+{
+	FILE *f = fopen(path, "we");
+	bool ok;
+
+	if (!f)
+		return false;
+	ok = fprintf(f, "%ld\n", v) > 0;
+	return fclose(f) == 0 && ok;
+}
+
 int mp_raise_nofile(int want)
 {
 	struct rlimit rl;

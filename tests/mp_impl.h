@@ -385,6 +385,12 @@ int mp_fdinfo_tfds(int epfd, int fd, int *fds, int max);
 int mp_next_fd(void);			/* the lowest free fd number */
 int mp_raise_nofile(int want);		/* RLIMIT_NOFILE soft limit to >= want */
 
+/* The per-user watch limits: epoll's sysctl and minipoll's module parameter. */
+#define MP_EPOLL_WATCHES_KNOB	 "/proc/sys/fs/epoll/max_user_watches"
+#define MP_MINIPOLL_WATCHES_KNOB "/sys/module/minipoll/parameters/max_user_watches"
+long mp_read_knob(const char *path);	/* the number in a /proc or /sys file; -1 if none */
+bool mp_write_knob(const char *path, long v);	/* as root; false if it was refused */
+
 void mp_msleep(int ms);
 long mp_now_ms(void);			/* CLOCK_MONOTONIC */
 /* How long to let threads settle under slow emulation (MP_SETTLE_MS, default 300). */

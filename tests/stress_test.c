@@ -949,38 +949,12 @@ TEST_F_TIMEOUT(stress, signalfd_pollfree, 90)
 /* ------------------------------------------------------------------------ */
 /* watch_100k */
 
-#define KNOB "/sys/module/minipoll/parameters/max_user_watches"
-
 /* 100,000; MP_STRESS_WATCHES=n for another count (a debug kernel is slow). */
 static int many_watches(void)
 {
 	const char *v = getenv("MP_STRESS_WATCHES");
 
 	return v && atoi(v) > 1 ? atoi(v) : 100000;
-}
-
-static long read_long(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	long v = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
-static bool write_long(const char *path, long v)
-{
-	FILE *f = fopen(path, "we");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fprintf(f, "%ld\n", v) > 0;
-	return fclose(f) == 0 && ok;
 }
 
 /* Microseconds per item since *t, and restart the clock. */
@@ -1012,9 +986,9 @@ TEST_F_TIMEOUT(stress, watch_100k, 600)
 	if (geteuid() != 0)
 		SKIP(return, "needs root for RLIMIT_NOFILE above %d", many);
 	if (self->I == &mp_minipoll) {
-		limit = read_long(KNOB);
+		limit = mp_read_knob(MP_MINIPOLL_WATCHES_KNOB);
 		if (limit >= 0 && limit < many + 100)
-			ASSERT_TRUE(write_long(KNOB, many + 100));
+			ASSERT_TRUE(mp_write_knob(MP_MINIPOLL_WATCHES_KNOB, many + 100));
 	}
 	if (mp_raise_nofile(many + 100))
 		SKIP(return, "cannot raise RLIMIT_NOFILE to %d: %s", many + 100, strerror(errno));
@@ -1052,7 +1026,7 @@ TEST_F_TIMEOUT(stress, watch_100k, 600)
 		close(fds[i]);
 	free(fds);
 	if (limit >= 0 && limit < many + 100)
-		write_long(KNOB, limit);
+		mp_write_knob(MP_MINIPOLL_WATCHES_KNOB, limit);
 	TH_LOG("%d items: eventfd+ADD %ld us, DEL %ld us, close with items %ld us each; %ld ms in all",
 	       many, add_us, del_us, close_us, mp_now_ms() - t0);
 }
