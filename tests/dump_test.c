@@ -54,15 +54,8 @@ struct dump {
 	struct minipoll_dump_wq wqs[MAX_WQS];
 };
 
-static int have_minipoll(void)
-{
-	struct stat st;
-
-	return stat(MINIPOLL_DEVICE, &st) == 0 && S_ISCHR(st.st_mode);
-}
-
 #define NEED_MINIPOLL() do {						\
-	if (!have_minipoll())						\
+	if (!mp_have_minipoll())					\
 		SKIP(return, MINIPOLL_DEVICE " is absent (module not loaded)"); \
 } while (0)
 
@@ -137,7 +130,7 @@ FIXTURE_SETUP(dump)
 	self->mp = -1;
 	self->x = calloc(1, sizeof(*self->x));
 	ASSERT_NE(NULL, self->x);
-	if (!have_minipoll())
+	if (!mp_have_minipoll())
 		return;
 	self->mp = mp_new();
 	ASSERT_LE(0, self->mp) TH_LOG("open: %s", strerror(errno));
