@@ -320,15 +320,13 @@ long mp_ioctl_ctl_batch(struct mp_instance *mp, void __user *argp);
 
 /* wait.c */
 long mp_ioctl_wait(struct mp_instance *mp, void __user *argp);
-int mp_wait_events(struct mp_instance *mp, struct epoll_event __user *uevents,
-		   int maxevents, struct timespec64 *timeout, struct mp_ring *ring);
-struct timespec64 *mp_timeout_from_ms(struct timespec64 *to, int ms);
+long mp_ioctl_ring_wait(struct mp_instance *mp, void __user *argp);
 
 /* ring.c */
 long mp_ioctl_ring_setup(struct mp_instance *mp, void __user *argp);
-long mp_ioctl_ring_wait(struct mp_instance *mp, void __user *argp);
 int mp_ring_mmap(struct file *file, struct vm_area_struct *vma);
 void mp_ring_free(struct mp_instance *mp);
+u32 mp_ring_pending(struct mp_ring *ring);
 int mp_ring_space(struct mp_ring *ring);
 void mp_ring_put(struct mp_ring *ring, int i, __poll_t revents, __u64 data);
 int mp_ring_publish(struct mp_ring *ring, int n);

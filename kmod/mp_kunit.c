@@ -332,7 +332,7 @@ static void mp_kt_transfer_handoff(struct kunit *test)
 
 /*
  * Level-triggered: the transfer puts a reported item back at the tail of
- * the ready list itself (wait.c); a wake-up meanwhile must not queue it a
+ * the ready list itself (transfer.h); a wake-up meanwhile must not queue it a
  * second time. Edge-triggered: once reported it stays off the lists until
  * the next wake-up.
  */
@@ -367,7 +367,7 @@ static void mp_kt_transfer_lt_et(struct kunit *test)
 
 /*
  * EPOLLONESHOT: once reported the item keeps only its private bits
- * (wait.c) and wake-ups ignore it, in or out of a transfer, until a MOD
+ * (transfer.h) and wake-ups ignore it, in or out of a transfer, until a MOD
  * arms it again.
  */
 static void mp_kt_oneshot(struct kunit *test)

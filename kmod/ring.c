@@ -42,7 +42,6 @@
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
@@ -77,6 +76,19 @@ static u32 mp_ring_avail(struct mp_ring *ring)
 }
 
 /*
+ * Entries waiting, without mp->mtx: a racy peek for the ring wait, which
+ * does nothing while there are any. The tail moves under mp->mtx only,
+ * and a fill checks again under it (mp_ring_space()).
+ */
+u32 mp_ring_pending(struct mp_ring *ring)
+{
+	/* Acquire on head, as in mp_ring_avail(). */
+	u32 avail = READ_ONCE(ring->tail) - smp_load_acquire(&ring->hdr->head);
+
+	return min(avail, ring->mask + 1);
+}
+
+/*
  * How many slots a fill may use: all of them when the ring is empty.
  * Otherwise no fill: minus the number of entries waiting, which
  * mp_send_events() returns as is. mp->mtx.
@@ -103,7 +115,7 @@ int mp_ring_publish(struct mp_ring *ring, int n)
 {
 	if (!n)
 		return 0;
-	/* Read without mp->mtx by the peek in mp_ioctl_ring_wait(). */
+	/* Read without mp->mtx by mp_ring_pending(). */
 	WRITE_ONCE(ring->tail, ring->tail + n);
 	ring->hdr->fills++;
 	/* Release: the slots are written before the consumer sees the tail. */
@@ -164,34 +176,6 @@ out_unlock:
 	vfree(mem);
 	kfree(ring);
 	return err;
-}
-
-long mp_ioctl_ring_wait(struct mp_instance *mp, void __user *argp)
-{
-	struct minipoll_ring_wait w;
-	struct timespec64 ts, *to;
-	struct mp_ring *ring;
-	u32 avail;
-
-	if (copy_from_user(&w, argp, sizeof(w)))
-		return -EFAULT;
-	if (w.flags || w.__reserved)
-		return -EINVAL;
-	/* Stable: set once, before any ioctl that could see it. */
-	ring = smp_load_acquire(&mp->ring);
-	if (!ring)
-		return -ENXIO;
-
-	/*
-	 * Entries still waiting: nothing to do. A racy peek (tail moves
-	 * under mp->mtx only); a fill rechecks under the lock.
-	 */
-	avail = READ_ONCE(ring->tail) - smp_load_acquire(&ring->hdr->head);
-	if (avail)
-		return min(avail, ring->mask + 1);
-
-	to = mp_timeout_from_ms(&ts, w.timeout_ms);
-	return mp_wait_events(mp, NULL, 0, to, ring);
 }
 
 /* cf. io_uring's ring mmap: the whole area, shared, at offset 0. */

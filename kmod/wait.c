@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * minipoll: MINIPOLL_IOC_WAIT - epoll_wait(), epoll_pwait() and
- * epoll_pwait2() in one ioctl.
+ * minipoll: the wait ioctls. MINIPOLL_IOC_WAIT is epoll_wait(),
+ * epoll_pwait() and epoll_pwait2() in one ioctl; MINIPOLL_IOC_RING_WAIT
+ * is the same wait filling the ready ring (ring.c) instead of an array.
  *
  * The arguments are checked in epoll_pwait2()'s order: the timeout, then
  * the signal mask, then maxevents and the buffer. The wait itself follows
@@ -12,6 +13,7 @@
  * Two kernel helpers epoll uses are not exported to modules, so their
  * effect is rebuilt here from exported pieces: set_user_sigmask() (see
  * mp_set_sigmask()) and select_estimate_accuracy() (see mp_timer_slack()).
+ * The transfer of events into either destination is transfer.h's.
  */
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
@@ -28,6 +30,7 @@
 #include "mp.h"
 #include "mp_lock.h"
 #include "mp_trace.h"
+#include "transfer.h"
 
 /* The most a sleeper's deadline is allowed to slip, as for select(). */
 #define MP_MAX_SLACK	(100 * NSEC_PER_MSEC)
@@ -53,10 +56,9 @@ static struct timespec64 mp_deadline(struct timespec64 rel)
 
 /*
  * cf. ep_timeout_to_timespec(): epoll_wait()'s milliseconds. Negative
- * means forever (NULL), zero means do not block. Inlined into the wait
- * (see mp_wait_events()); ring.c calls the copy below.
+ * means forever (NULL), zero means do not block.
  */
-static __always_inline struct timespec64 *__mp_timeout_from_ms(struct timespec64 *to, int ms)
+static __always_inline struct timespec64 *mp_timeout_from_ms(struct timespec64 *to, int ms)
 {
 	if (ms < 0)
 		return NULL;
@@ -69,11 +71,6 @@ static __always_inline struct timespec64 *__mp_timeout_from_ms(struct timespec64
 		.tv_nsec = (ms % MSEC_PER_SEC) * NSEC_PER_MSEC,
 	});
 	return to;
-}
-
-struct timespec64 *mp_timeout_from_ms(struct timespec64 *to, int ms)
-{
-	return __mp_timeout_from_ms(to, ms);
 }
 
 /*
@@ -174,125 +171,6 @@ static s64 mp_time_left_ns(const ktime_t *to)
 	return to ? ktime_to_ns(ktime_sub(*to, ktime_get())) : -1;
 }
 
-/* Length of a transfer's list, for the minipoll_transfer_start tracepoint. */
-static u32 mp_list_len(struct list_head *head)
-{
-	struct list_head *pos;
-	u32 n = 0;
-
-	list_for_each(pos, head)
-		n++;
-	return n;
-}
-
-/*
- * cf. ep_send_events(): move ready events to user space - to @uevents, or
- * with @ring into the slots of the ready ring (ring.c), which takes only
- * as many as it has room for and then returns the entries it holds.
- */
-static __always_inline int mp_send_events(struct mp_instance *mp,
-					  struct epoll_event __user *uevents,
-					  int maxevents, struct mp_ring *ring)
-{
-	unsigned int requeued = 0, overflowed;
-	struct mp_item *mpi, *tmp;
-	LIST_HEAD(txlist);
-	poll_table pt;
-	int res = 0;
-
-	/* A dying task should leave, not loop on ever-ready items. */
-	if (fatal_signal_pending(current))
-		return -EINTR;
-
-	init_poll_funcptr(&pt, NULL);
-
-	mp_lock(mp, 0);
-	if (ring) {
-		/* Only an empty ring is filled: see ring.c. */
-		maxevents = mp_ring_space(ring);
-		if (maxevents <= 0) {
-			mp_unlock(mp);
-			return -maxevents;
-		}
-	}
-	mp_start_scan(mp, &txlist);
-	if (trace_minipoll_transfer_start_enabled())
-		trace_minipoll_transfer_start(mp, maxevents, mp_list_len(&txlist));
-
-	/*
-	 * The list is ours and mp->mtx keeps ctl away, so it is walked
-	 * without mp->lock; see "The ready list and event transfers" in core.c.
-	 */
-	list_for_each_entry_safe(mpi, tmp, &txlist, rdllink) {
-		struct wakeup_source *ws;
-		__poll_t revents;
-
-		if (res >= maxevents)
-			break;
-
-		/*
-		 * Hand the item's wakeup source over to the instance's, which
-		 * stays active until the transfer ends; taking ours first
-		 * leaves no gap where the system could suspend.
-		 */
-		ws = mp_item_ws(mpi);
-		if (ws) {
-			if (ws->active)
-				__pm_stay_awake(mp->ws);
-			__pm_relax(ws);
-		}
-
-		list_del_init(&mpi->rdllink);
-
-		/* Queued by a wake-up; only a fresh poll says what is true now. */
-		revents = mp_item_poll(mpi, &pt, 1);
-		if (!revents)
-			continue;
-
-		if (ring) {
-			/* Kernel memory: cannot fault. */
-			mp_ring_put(ring, res, revents, mpi->event.data);
-		} else {
-			/* The kernel's helper; the buffer passed access_ok() in mp_wait(). */
-			uevents = epoll_put_uevent(revents, mpi->event.data, uevents);
-			if (!uevents) {
-				/* Keep the event for the next call. */
-				list_add(&mpi->rdllink, &txlist);
-				mp_pm_stay_awake(mpi);
-				if (!res)
-					res = -EFAULT;
-				break;
-			}
-		}
-		res++;
-		mpi->deliveries++;
-
-		if (mpi->event.events & EPOLLONESHOT) {
-			/* Disarm until EPOLL_CTL_MOD. */
-			WRITE_ONCE(mpi->event.events, mpi->event.events & MP_PRIVATE_BITS);
-			trace_minipoll_deliver(mpi, revents, 0);
-		} else if (mpi->event.events & EPOLLET) {
-			trace_minipoll_deliver(mpi, revents, 0);
-		} else {
-			/*
-			 * Level-triggered: back at the tail, so the next wait
-			 * polls it again and busy items take turns. Callbacks
-			 * use ovflist meanwhile, so rdllist is still ours.
-			 */
-			list_add_tail(&mpi->rdllink, &mp->rdllist);
-			mp_pm_stay_awake(mpi);
-			requeued++;
-			trace_minipoll_deliver(mpi, revents, 1);
-		}
-	}
-	if (ring)
-		res = mp_ring_publish(ring, res);
-	overflowed = mp_done_scan(mp, &txlist);
-	trace_minipoll_transfer_end(mp, res, requeued, overflowed);
-	mp_unlock(mp);
-	return res;
-}
-
 /*
  * cf. ep_autoremove_wake_function(): leave the queue on every wake-up,
  * even one that finds the task already awake, so the next wake-up goes to
@@ -310,18 +188,13 @@ static int mp_autoremove_wake(wait_queue_entry_t *wq_entry, unsigned int mode, i
 
 /*
  * cf. ep_poll(). @timeout is an absolute deadline, {0, 0} for "do not
- * block", or NULL for "forever". With @ring the events go to the ready
- * ring instead of @uevents (MINIPOLL_IOC_RING_WAIT).
+ * block", or NULL for "forever"; the events go to @sink.
  *
- * Always inlined, with mp_send_events(): MINIPOLL_IOC_WAIT gets a copy in
- * which @ring is NULL and the ring's branches fold away, and no calls on
- * the way; ring.c calls the copy below. What the calls cost: item 3 of
- * "Where minipoll's instructions go" in Documentation/performance.md.
+ * Always inlined, as the transfer is: each wait ioctl gets a copy for its
+ * sink and makes no call on the way (see transfer.h).
  */
-static __always_inline int __mp_wait_events(struct mp_instance *mp,
-					    struct epoll_event __user *uevents,
-					    int maxevents, struct timespec64 *timeout,
-					    struct mp_ring *ring)
+static __always_inline int mp_wait_events(struct mp_instance *mp, struct mp_sink *sink,
+					  struct timespec64 *timeout)
 {
 	ktime_t expires, *to = NULL;
 	wait_queue_entry_t wait;
@@ -347,7 +220,7 @@ static __always_inline int __mp_wait_events(struct mp_instance *mp,
 	for (;;) {
 		if (eavail) {
 			/* Zero events with time left: wait on for more luck. */
-			res = mp_send_events(mp, uevents, maxevents, ring);
+			res = mp_send_events(mp, sink);
 			if (res)
 				return res;
 		}
@@ -411,23 +284,20 @@ static __always_inline int __mp_wait_events(struct mp_instance *mp,
 	}
 }
 
-int mp_wait_events(struct mp_instance *mp, struct epoll_event __user *uevents,
-		   int maxevents, struct timespec64 *timeout, struct mp_ring *ring)
-{
-	return __mp_wait_events(mp, uevents, maxevents, timeout, ring);
-}
-
 /* cf. do_epoll_wait(), less the fd checks the library already did. */
 static __always_inline int mp_wait(struct mp_instance *mp, u64 uevents, int maxevents,
 				   struct timespec64 *timeout)
 {
-	struct epoll_event __user *events = u64_to_user_ptr(uevents);
+	struct mp_sink sink = {
+		.uevents = u64_to_user_ptr(uevents),
+		.maxevents = maxevents,
+	};
 
 	if (maxevents <= 0 || maxevents > MP_MAX_EVENTS)
 		return -EINVAL;
-	if (!access_ok(events, maxevents * sizeof(struct epoll_event)))
+	if (!access_ok(sink.uevents, maxevents * sizeof(struct epoll_event)))
 		return -EFAULT;
-	return __mp_wait_events(mp, events, maxevents, timeout, NULL);
+	return mp_wait_events(mp, &sink, timeout);
 }
 
 long mp_ioctl_wait(struct mp_instance *mp, void __user *argp)
@@ -446,7 +316,7 @@ long mp_ioctl_wait(struct mp_instance *mp, void __user *argp)
 		if (res)
 			return res;
 	} else {
-		to = __mp_timeout_from_ms(&ts, w.timeout_ms);
+		to = mp_timeout_from_ms(&ts, w.timeout_ms);
 	}
 
 	res = mp_set_sigmask(w.sigmask, w.sigsetsize);
@@ -457,4 +327,28 @@ long mp_ioctl_wait(struct mp_instance *mp, void __user *argp)
 
 	mp_restore_sigmask(res == -EINTR);
 	return res;
+}
+
+long mp_ioctl_ring_wait(struct mp_instance *mp, void __user *argp)
+{
+	struct minipoll_ring_wait w;
+	struct mp_sink sink = {};
+	struct timespec64 ts;
+	u32 pending;
+
+	if (copy_from_user(&w, argp, sizeof(w)))
+		return -EFAULT;
+	if (w.flags || w.__reserved)
+		return -EINVAL;
+	/* Stable: set once, before any ioctl that could see it. */
+	sink.ring = smp_load_acquire(&mp->ring);
+	if (!sink.ring)
+		return -ENXIO;
+
+	/* Entries still waiting: nothing to do (and no fill, see ring.c). */
+	pending = mp_ring_pending(sink.ring);
+	if (pending)
+		return pending;
+
+	return mp_wait_events(mp, &sink, mp_timeout_from_ms(&ts, w.timeout_ms));
 }
