@@ -66,26 +66,18 @@ struct mp_ring {
 /* Slots start on the first cache line after the header. */
 #define MP_RING_EVENTS_OFF	ALIGN(sizeof(struct minipoll_ring_hdr), 64)
 
-/* Entries the consumer has not taken yet, at most the ring's size. mp->mtx. */
-static u32 mp_ring_avail(struct mp_ring *ring)
-{
-	/* Acquire: the consumer's reads of the slots it took are done. */
-	u32 used = ring->tail - smp_load_acquire(&ring->hdr->head);
-
-	return min(used, ring->mask + 1);
-}
-
 /*
- * Entries waiting, without mp->mtx: a racy peek for the ring wait, which
- * does nothing while there are any. The tail moves under mp->mtx only,
- * and a fill checks again under it (mp_ring_space()).
+ * Entries the consumer has not taken yet, at most the ring's size. The
+ * tail moves under mp->mtx only: a fill, holding it, reads the current
+ * one; the ring wait's peek, without it, may read a stale one, and the
+ * fill it leads to checks again under the lock.
  */
 u32 mp_ring_pending(struct mp_ring *ring)
 {
-	/* Acquire on head, as in mp_ring_avail(). */
-	u32 avail = READ_ONCE(ring->tail) - smp_load_acquire(&ring->hdr->head);
+	/* Acquire: the consumer's reads of the slots it took are done. */
+	u32 used = READ_ONCE(ring->tail) - smp_load_acquire(&ring->hdr->head);
 
-	return min(avail, ring->mask + 1);
+	return min(used, ring->mask + 1);
 }
 
 /*
@@ -95,7 +87,7 @@ u32 mp_ring_pending(struct mp_ring *ring)
  */
 int mp_ring_space(struct mp_ring *ring)
 {
-	u32 used = mp_ring_avail(ring);
+	u32 used = mp_ring_pending(ring);
 
 	return used ? -(int)used : (int)(ring->mask + 1);
 }
