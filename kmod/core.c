@@ -178,6 +178,8 @@ void mp_item_free(struct mp_instance *mp, struct mp_item *mpi)
 	spin_lock_irq(&mp->lock);
 	if (mp_item_linked(mpi))
 		list_del_init(&mpi->rdllink);
+	if (mp_ring_fed(mp))
+		mp_ring_retract(mp, mpi);
 	spin_unlock_irq(&mp->lock);
 
 	wakeup_source_unregister(mp_item_ws(mpi));

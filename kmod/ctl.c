@@ -121,9 +121,10 @@ static int mp_insert(struct mp_instance *mp, const struct epoll_event *ev,
 		return -ENOMEM;
 	}
 
+	mp_ring_watch(mp, mpi->event.events);
 	/* Already ready: report it without waiting for the next wake-up. */
 	if (revents)
-		mp_queue_if_ready(mp, mpi);
+		mp_queue_if_ready(mp, mpi, revents);
 	return 0;
 }
 
@@ -131,6 +132,7 @@ static int mp_insert(struct mp_instance *mp, const struct epoll_event *ev,
 static __always_inline int mp_modify(struct mp_instance *mp, struct mp_item *mpi,
 				     const struct epoll_event *ev)
 {
+	__poll_t revents;
 	poll_table pt;
 
 	lockdep_assert_held(&mp->mtx);
@@ -138,9 +140,23 @@ static __always_inline int mp_modify(struct mp_instance *mp, struct mp_item *mpi
 
 	init_poll_funcptr(&pt, NULL);
 
-	/* The new mask must be in place before the poll below. */
-	WRITE_ONCE(mpi->event.events, ev->events);
-	mpi->event.data = ev->data;
+	mp_ring_watch(mp, ev->events);
+	if (mp_ring_fed(mp)) {
+		/*
+		 * A fed ring's callback reads the data and disarms ONESHOT
+		 * items under mp->lock. The entry of the old mask goes; the
+		 * poll below reports what the new one sees.
+		 */
+		spin_lock_irq(&mp->lock);
+		mp_ring_retract(mp, mpi);
+		WRITE_ONCE(mpi->event.events, ev->events);
+		mpi->event.data = ev->data;
+		spin_unlock_irq(&mp->lock);
+	} else {
+		/* The new mask must be in place before the poll below. */
+		WRITE_ONCE(mpi->event.events, ev->events);
+		mpi->event.data = ev->data;
+	}
 	if (mpi->event.events & EPOLLWAKEUP) {
 		if (!rcu_access_pointer(mpi->ws))
 			mp_create_wakeup_source(mpi);	/* best effort, as epoll */
@@ -158,8 +174,9 @@ static __always_inline int mp_modify(struct mp_instance *mp, struct mp_item *mpi
 	smp_mb();
 
 	trace_minipoll_item_modify(mpi);
-	if (mp_item_poll(mpi, &pt, 1))
-		mp_queue_if_ready(mp, mpi);
+	revents = mp_item_poll(mpi, &pt, 1);
+	if (revents)
+		mp_queue_if_ready(mp, mpi, revents);
 	return 0;
 }
 

@@ -379,8 +379,13 @@ static void mp_item_kill(struct mp_tfile *tfile, struct mp_item *mpi)
 	 * During one, the transferring thread owns the item's link; it will
 	 * see that the file is gone and drop the item itself.
 	 */
-	if (READ_ONCE(mp->ovflist) == MP_OVF_INACTIVE && !list_empty(&mpi->rdllink))
-		list_del_init(&mpi->rdllink);
+	if (READ_ONCE(mp->ovflist) == MP_OVF_INACTIVE) {
+		if (!list_empty(&mpi->rdllink))
+			list_del_init(&mpi->rdllink);
+		/* The fd is closed: its entry goes, as it leaves the ready list. */
+		if (mp_ring_fed(mp))
+			mp_ring_retract(mp, mpi);
+	}
 	mpi->dead_next = mp->dead;
 	mp->dead = mpi;
 	spin_unlock_irqrestore(&mp->lock, flags);

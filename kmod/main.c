@@ -58,6 +58,8 @@ void mp_instance_release(struct mp_instance *mp)
 	mp_unlock(mp);
 	WARN_ON_ONCE(!RB_EMPTY_ROOT(&mp->items.rb_root));
 
+	/* Every mapping holds the file, and no item is left to publish. */
+	mp_ring_free(mp);
 	mp_user_put(mp->user);
 	wakeup_source_unregister(mp->ws);
 	mutex_destroy(&mp->mtx);
@@ -88,8 +90,6 @@ static int mp_release(struct inode *inode, struct file *file)
 {
 	/* First: a debugfs reader may be waiting for the mutex. */
 	mp_debugfs_remove(file->private_data);
-	/* Every mapping holds the file: none is left. */
-	mp_ring_free(file->private_data);
 	mp_instance_release(file->private_data);
 	return 0;
 }

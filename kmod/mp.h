@@ -58,6 +58,8 @@ enum mp_cb_outcome {
 	MP_CB_IGN_MASK = 3,	/* the key holds nothing the item asked for */
 	MP_CB_IGN_DISARMED = 4,	/* EPOLLONESHOT fired: no events until MOD */
 	MP_CB_POLLFREE = 5,	/* the queue is going away (handled as above, too) */
+	MP_CB_PUBLISHED = 6,	/* published in the fed ring */
+	MP_CB_MERGED = 7,	/* merged into its entry still in the fed ring */
 };
 
 struct mp_instance;
@@ -163,6 +165,12 @@ struct mp_item {
 	 */
 	bool dead;
 	/*
+	 * The slot of the item's last entry in a fed ring (ring.c), valid
+	 * only while that slot's owner is this item. Fits the padding
+	 * after dead: a ring has at most 65536 slots. mp->lock, or a fill.
+	 */
+	u16 ring_slot;
+	/*
 	 * Wait entries the item registered. Built while the target file is
 	 * pinned; freed by whoever detaches the item, under the tfile's lock.
 	 */
@@ -181,7 +189,8 @@ struct mp_item {
 	 */
 	struct epoll_event event;
 	/*
-	 * Events of this item copied to user space, for the dump. mp->mtx.
+	 * Events of this item copied to user space, for the dump. mp->mtx,
+	 * or mp->lock outside scans when a fed ring publishes it.
 	 * Fills the tail padding left by the packed 12-byte epoll_event of
 	 * x86-64; where epoll_event is 16 bytes this would cost 8 more.
 	 */
@@ -307,7 +316,7 @@ void mp_start_scan(struct mp_instance *mp, struct list_head *txlist);
 unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist);
 void mp_poll_safewake(struct mp_instance *mp, struct mp_item *mpi, __poll_t pollflags);
 void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_table *pt);
-void mp_queue_if_ready(struct mp_instance *mp, struct mp_item *mpi);
+void mp_queue_if_ready(struct mp_instance *mp, struct mp_item *mpi, __poll_t revents);
 __poll_t mp_item_poll(struct mp_item *mpi, poll_table *pt, int depth);
 __poll_t mp_poll(struct file *file, poll_table *wait);
 
@@ -328,8 +337,15 @@ int mp_ring_mmap(struct file *file, struct vm_area_struct *vma);
 void mp_ring_free(struct mp_instance *mp);
 u32 mp_ring_pending(struct mp_ring *ring);
 int mp_ring_space(struct mp_ring *ring);
-void mp_ring_put(struct mp_ring *ring, int i, __poll_t revents, __u64 data);
+void mp_ring_put(struct mp_ring *ring, int i, struct mp_item *mpi, __poll_t revents);
 int mp_ring_publish(struct mp_ring *ring, int n);
+bool mp_ring_fed(struct mp_instance *mp);
+enum mp_cb_outcome mp_ring_feed(struct mp_instance *mp, struct mp_item *mpi, __poll_t revents);
+void mp_ring_retract(struct mp_instance *mp, struct mp_item *mpi);
+void mp_ring_set_queued(struct mp_instance *mp, bool queued);
+bool mp_ring_takeable(struct mp_instance *mp);
+int mp_ring_take(struct mp_instance *mp, struct epoll_event __user *uevents, int max);
+void mp_ring_watch(struct mp_instance *mp, __poll_t events);
 
 /* nest.c */
 void mp_nest_begin(void);

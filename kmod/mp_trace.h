@@ -177,7 +177,9 @@ TRACE_EVENT(minipoll_callback,
 				   { MP_CB_ALREADY, "already-queued" },
 				   { MP_CB_IGN_MASK, "ignored-mask" },
 				   { MP_CB_IGN_DISARMED, "ignored-disarmed" },
-				   { MP_CB_POLLFREE, "pollfree" }))
+				   { MP_CB_POLLFREE, "pollfree" },
+				   { MP_CB_PUBLISHED, "published" },
+				   { MP_CB_MERGED, "merged" }))
 );
 
 TRACE_EVENT(minipoll_wait_sleep,

@@ -69,6 +69,8 @@ unsigned int mp_done_scan(struct mp_instance *mp, struct list_head *txlist)
 	/* What the transfer did not take goes first next time. */
 	list_splice(txlist, &mp->rdllist);
 	__pm_relax(mp->ws);
+	if (mp_ring_fed(mp))
+		mp_ring_set_queued(mp, !list_empty(&mp->rdllist));
 
 	/*
 	 * Someone else may want what is left - a level-triggered item that
@@ -111,6 +113,30 @@ void mp_poll_safewake(struct mp_instance *mp, struct mp_item *mpi, __poll_t poll
 	wake_up_locked_poll(&mp->poll_wait, EPOLLIN | pollflags);
 	mp->nests = 0;
 	spin_unlock_irqrestore(&mp->poll_wait.lock, flags);
+}
+
+/*
+ * Queue an item that is not queued, outside a transfer: in the fed ring
+ * when it takes an ET or ONESHOT item's @revents (the wake-up's key, or
+ * a poll's result; 0 when the wake-up said nothing), else at the tail of
+ * the ready list. Returns what was done. mp->lock.
+ */
+static enum mp_cb_outcome mp_queue(struct mp_instance *mp, struct mp_item *mpi,
+				   __poll_t revents)
+{
+	enum mp_cb_outcome outcome = MP_CB_QUEUED;
+	bool fed = mp_ring_fed(mp);
+
+	/* EPOLLWAKEUP items stay on the ready list, which keeps us awake. */
+	if (fed && revents && (mpi->event.events & (EPOLLET | EPOLLONESHOT)) &&
+	    !(mpi->event.events & EPOLLWAKEUP))
+		outcome = mp_ring_feed(mp, mpi, revents & ~MP_PRIVATE_BITS);
+	if (outcome != MP_CB_QUEUED)
+		return outcome;
+	list_add_tail(&mpi->rdllink, &mp->rdllist);
+	if (fed)
+		mp_ring_set_queued(mp, true);
+	return outcome;
 }
 
 /*
@@ -177,9 +203,9 @@ static int mp_poll_callback(wait_queue_entry_t *wait, unsigned int mode, int syn
 			outcome = MP_CB_CHAINED;
 		}
 	} else if (!mp_item_linked(mpi)) {
-		list_add_tail(&mpi->rdllink, &mp->rdllist);
-		mp_pm_stay_awake_rcu(mpi);
-		outcome = MP_CB_QUEUED;
+		outcome = mp_queue(mp, mpi, pollflags & events);
+		if (outcome == MP_CB_QUEUED)
+			mp_pm_stay_awake_rcu(mpi);
 	}
 
 	/* Waiters queue and leave under mp->lock, held here: no barrier needed. */
@@ -265,10 +291,11 @@ void mp_ptable_queue_proc(struct file *file, wait_queue_head_t *whead, poll_tabl
 }
 
 /*
- * Queue an item that a poll just found ready (ADD, MOD) unless it already
- * is, and wake whoever waits for it. Caller holds mp->mtx.
+ * Queue an item that a poll just found ready with @revents (ADD, MOD)
+ * unless it already is, and wake whoever waits for it. Caller holds
+ * mp->mtx.
  */
-void mp_queue_if_ready(struct mp_instance *mp, struct mp_item *mpi)
+void mp_queue_if_ready(struct mp_instance *mp, struct mp_item *mpi, __poll_t revents)
 {
 	bool pwake = false;
 
@@ -276,8 +303,8 @@ void mp_queue_if_ready(struct mp_instance *mp, struct mp_item *mpi)
 
 	spin_lock_irq(&mp->lock);
 	if (!mp_item_linked(mpi)) {
-		list_add_tail(&mpi->rdllink, &mp->rdllist);
-		mp_pm_stay_awake(mpi);
+		if (mp_queue(mp, mpi, revents) == MP_CB_QUEUED)
+			mp_pm_stay_awake(mpi);
 		/* As in the callback: waiters come and go under mp->lock. */
 		if (waitqueue_active(&mp->wq))
 			wake_up(&mp->wq);
@@ -339,6 +366,11 @@ static __poll_t __mp_poll(struct mp_instance *mp, struct file *file, poll_table 
 	poll_wait(file, &mp->poll_wait, wait);
 
 	mp_lock(mp, depth);
+	/* Entries a fed ring's consumer has not taken are events too. */
+	if (mp_ring_fed(mp) && mp_ring_pending(mp->ring)) {
+		mp_unlock(mp);
+		return EPOLLIN | EPOLLRDNORM;
+	}
 	mp_start_scan(mp, &txlist);
 	list_for_each_entry_safe(mpi, tmp, &txlist, rdllink) {
 		if (mp_item_poll(mpi, &pt, depth + 1)) {

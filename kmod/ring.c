@@ -1,44 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * minipoll: the ready ring - events published in memory shared with user
- * space, harvested there without a system call.
- *
- * The ring is a fill-when-empty buffer, not a second ready list. A fill
- * (MINIPOLL_IOC_RING_WAIT finding the ring empty) is exactly one event
- * transfer of MINIPOLL_IOC_WAIT, mp_send_events() itself, with
- * maxevents = the ring's size and the slots as the destination: the same
- * re-poll of each ready item, the same ONESHOT disarm, the same LT
- * re-queue at the tail of the ready list, the same ET "once per edge".
- * User space then takes the events in as many pieces as it likes, with
- * no system call until the ring is empty again. So LT, ET and ONESHOT
- * keep epoll's meaning, with one rule to state: the events of one fill
- * are the result of one epoll_wait(), and a consumer that takes them in
- * pieces sees each piece as of the fill (as it would walking the array
- * of one big epoll_wait()).
- *
- * Filling only an empty ring is what keeps it simple: an item is never
- * in the ring twice (an LT item re-queued by a fill is polled again only
- * by the next fill, after the consumer took the first report), nothing
- * is published from the wake-up callback (no slot writes in IRQ context,
- * no second "queued" state per item to keep coherent), and the ring
- * cannot overflow - what does not fit stays on the ready list, in order,
- * for the next fill.
+ * minipoll: the ready ring's memory - events published in memory shared
+ * with user space, harvested there without a system call. What goes in
+ * and out of the slots is ring_entries.c's.
  *
  * Memory: one vmalloc area of header + slots, charged to the caller's
  * memory cgroup (GFP_KERNEL_ACCOUNT), size fixed at setup and capped at
- * MINIPOLL_RING_MAX_ENTRIES. mmap() inserts its pages with
- * vm_insert_page(), which takes a reference on each: a page outlives
- * the area as long as it is mapped. The area itself is freed with the
- * instance, and every mapping holds the instance's file open, so it is
- * never freed while mapped anyway.
- *
- * Ordering, producer side (here, under mp->mtx, which serialises fills):
- * the slots are written, then the tail is stored with release; the head
- * the consumer stored with release is loaded with acquire before slots
- * are reused, so the consumer's reads of them are done. The kernel never
- * reads the shared tail, entries or mask; a garbage head makes the ring
- * look full or empty to the kernel, never an out-of-bounds write, since
- * every index is masked with the kernel's own mask.
+ * MINIPOLL_RING_MAX_ENTRIES; a fed ring adds a kernel-only array naming
+ * the item of each slot. mmap() inserts the area's pages with
+ * vm_insert_page(), which takes a reference on each: a page outlives the
+ * area as long as it is mapped. The ring is freed with the instance,
+ * after its last item, and every mapping holds the instance's file open,
+ * so it is never freed while mapped or while a callback could publish.
  */
 #include <linux/log2.h>
 #include <linux/mm.h>
@@ -50,69 +23,20 @@
 
 #include "mp.h"
 #include "mp_lock.h"
-
-struct mp_ring {
-	/* Header and slots: one vmalloc area, shared with user space. */
-	struct minipoll_ring_hdr *hdr;
-	struct minipoll_ring_event *slots;
-	/* Bytes of the area, a multiple of the page size. Constant. */
-	size_t size;
-	/* Number of slots - 1. Constant; the shared copy is not trusted. */
-	u32 mask;
-	/* One past the newest published slot. mp->mtx. */
-	u32 tail;
-};
+#include "ring.h"
 
 /* Slots start on the first cache line after the header. */
 #define MP_RING_EVENTS_OFF	ALIGN(sizeof(struct minipoll_ring_hdr), 64)
 
-/*
- * Entries the consumer has not taken yet, at most the ring's size. The
- * tail moves under mp->mtx only: a fill, holding it, reads the current
- * one; the ring wait's peek, without it, may read a stale one, and the
- * fill it leads to checks again under the lock.
- */
-u32 mp_ring_pending(struct mp_ring *ring)
+/* Does the instance watch a level-triggered item? mp->mtx. */
+static bool mp_has_lt_item(struct mp_instance *mp)
 {
-	/* Acquire: the consumer's reads of the slots it took are done. */
-	u32 used = READ_ONCE(ring->tail) - smp_load_acquire(&ring->hdr->head);
+	struct rb_node *rbp;
 
-	return min(used, ring->mask + 1);
-}
-
-/*
- * How many slots a fill may use: all of them when the ring is empty.
- * Otherwise no fill: minus the number of entries waiting, which
- * mp_send_events() returns as is. mp->mtx.
- */
-int mp_ring_space(struct mp_ring *ring)
-{
-	u32 used = mp_ring_pending(ring);
-
-	return used ? -(int)used : (int)(ring->mask + 1);
-}
-
-/* Write the @i-th event of the current fill. mp->mtx. */
-void mp_ring_put(struct mp_ring *ring, int i, __poll_t revents, __u64 data)
-{
-	struct minipoll_ring_event *slot = &ring->slots[(ring->tail + i) & ring->mask];
-
-	/* Consumers may read a slot being rewritten (and then drop what they read). */
-	WRITE_ONCE(slot->events, (__force u32)revents);
-	WRITE_ONCE(slot->data, data);
-}
-
-/* End a fill of @n events: make them visible. Returns @n. mp->mtx. */
-int mp_ring_publish(struct mp_ring *ring, int n)
-{
-	if (!n)
-		return 0;
-	/* Read without mp->mtx by mp_ring_pending(). */
-	WRITE_ONCE(ring->tail, ring->tail + n);
-	ring->hdr->fills++;
-	/* Release: the slots are written before the consumer sees the tail. */
-	smp_store_release(&ring->hdr->tail, ring->tail);
-	return n;
+	for (rbp = rb_first_cached(&mp->items); rbp; rbp = rb_next(rbp))
+		if (mp_events_lt(rb_entry(rbp, struct mp_item, rbn)->event.events))
+			return true;
+	return false;
 }
 
 long mp_ioctl_ring_setup(struct mp_instance *mp, void __user *argp)
@@ -125,7 +49,8 @@ long mp_ioctl_ring_setup(struct mp_instance *mp, void __user *argp)
 
 	if (copy_from_user(&s, argp, sizeof(s)))
 		return -EFAULT;
-	if (s.flags || s.__reserved[0] || s.__reserved[1] || s.__reserved[2])
+	if ((s.flags & ~MINIPOLL_RING_FLAGS) ||
+	    s.__reserved[0] || s.__reserved[1] || s.__reserved[2])
 		return -EINVAL;
 	if (!s.entries || s.entries > MINIPOLL_RING_MAX_ENTRIES || !is_power_of_2(s.entries))
 		return -EINVAL;
@@ -139,6 +64,15 @@ long mp_ioctl_ring_setup(struct mp_instance *mp, void __user *argp)
 	if (!mem) {
 		kfree(ring);
 		return -ENOMEM;
+	}
+	if (s.flags & MINIPOLL_RING_FED) {
+		ring->fed = true;
+		ring->owner = kvcalloc(s.entries, sizeof(*ring->owner), GFP_KERNEL_ACCOUNT);
+		if (!ring->owner) {
+			vfree(mem);
+			kfree(ring);
+			return -ENOMEM;
+		}
 	}
 	ring->hdr = mem;
 	ring->slots = mem + MP_RING_EVENTS_OFF;
@@ -158,13 +92,21 @@ long mp_ioctl_ring_setup(struct mp_instance *mp, void __user *argp)
 	err = -EFAULT;
 	if (copy_to_user(argp, &s, sizeof(s)))
 		goto out_unlock;
-	/* Release: mmap() reads it with acquire, without mp->mtx. */
+	if (ring->fed && !mp_has_lt_item(mp)) {
+		ring->feeding = true;
+		ring->hdr->feeding = 1;
+	}
+	/*
+	 * Release: mmap() and the callback read it without mp->mtx. The
+	 * callback takes mp->lock next, which orders its reads of the ring.
+	 */
 	smp_store_release(&mp->ring, ring);
 	mp_unlock(mp);
 	return 0;
 
 out_unlock:
 	mp_unlock(mp);
+	kvfree(ring->owner);
 	vfree(mem);
 	kfree(ring);
 	return err;
@@ -202,7 +144,10 @@ int mp_ring_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
-/* The instance is going away: no ioctl runs and nothing is mapped. */
+/*
+ * The instance is going away: no ioctl runs, nothing is mapped, and no
+ * item is left whose callback could publish.
+ */
 void mp_ring_free(struct mp_instance *mp)
 {
 	struct mp_ring *ring = mp->ring;
@@ -210,6 +155,7 @@ void mp_ring_free(struct mp_instance *mp)
 	if (!ring)
 		return;
 	mp->ring = NULL;
+	kvfree(ring->owner);
 	vfree(ring->hdr);
 	kfree(ring);
 }

@@ -44,9 +44,10 @@ static inline u32 mp_list_len(struct list_head *head)
 }
 
 /*
- * Take the sink's room under mp->mtx: the array's size, or the ring's
- * free slots - all of them when it is empty, else none (ring.c fills
- * only an empty ring) and minus the entries still waiting.
+ * Take the sink's room, under mp->mtx with the scan running (a fed
+ * ring's callback publishes only outside scans): the array's size, or
+ * the ring's free slots - all of them when it is empty, else none
+ * (ring.c fills only an empty ring) and minus the entries still waiting.
  */
 static __always_inline int mp_sink_room(struct mp_sink *sink)
 {
@@ -58,14 +59,15 @@ static __always_inline int mp_sink_room(struct mp_sink *sink)
  * faulted: the caller keeps the item for the next call. The ring is
  * kernel memory and cannot fault.
  */
-static __always_inline bool mp_sink_put(struct mp_sink *sink, int i, __poll_t revents, u64 data)
+static __always_inline bool mp_sink_put(struct mp_sink *sink, int i, struct mp_item *mpi,
+					__poll_t revents)
 {
 	if (sink->ring) {
-		mp_ring_put(sink->ring, i, revents, data);
+		mp_ring_put(sink->ring, i, mpi, revents);
 		return true;
 	}
 	/* The kernel's helper; the array passed access_ok() in mp_wait(). */
-	sink->uevents = epoll_put_uevent(revents, data, sink->uevents);
+	sink->uevents = epoll_put_uevent(revents, mpi->event.data, sink->uevents);
 	return !!sink->uevents;
 }
 
@@ -89,6 +91,7 @@ static __always_inline int mp_send_events(struct mp_instance *mp, struct mp_sink
 	LIST_HEAD(txlist);
 	int maxevents;
 	poll_table pt;
+	int taken = 0;
 	int res = 0;
 
 	/* A dying task should leave, not loop on ever-ready items. */
@@ -97,13 +100,35 @@ static __always_inline int mp_send_events(struct mp_instance *mp, struct mp_sink
 
 	init_poll_funcptr(&pt, NULL);
 
+	/*
+	 * A ring with entries waiting is not filled: say so without a scan,
+	 * whose overflow list would divert a fed ring's wake-ups meanwhile.
+	 * Racy (the consumer may empty it now); checked again in the scan.
+	 */
+	if (sink->ring) {
+		res = mp_ring_pending(sink->ring);
+		if (res)
+			return res;
+	}
+
 	mp_lock(mp, 0);
+	/* A fed ring's entries first: they are older than the ready list. */
+	if (!sink->ring && unlikely(mp->ring)) {
+		taken = mp_ring_take(mp, sink->uevents, sink->maxevents);
+		if (taken < 0 || taken == sink->maxevents) {
+			mp_unlock(mp);
+			return taken;
+		}
+		sink->uevents += taken;
+		sink->maxevents -= taken;
+	}
+	mp_start_scan(mp, &txlist);
 	maxevents = mp_sink_room(sink);
 	if (maxevents <= 0) {
+		mp_done_scan(mp, &txlist);
 		mp_unlock(mp);
 		return -maxevents;
 	}
-	mp_start_scan(mp, &txlist);
 	if (trace_minipoll_transfer_start_enabled())
 		trace_minipoll_transfer_start(mp, maxevents, mp_list_len(&txlist));
 
@@ -137,7 +162,7 @@ static __always_inline int mp_send_events(struct mp_instance *mp, struct mp_sink
 		if (!revents)
 			continue;
 
-		if (!mp_sink_put(sink, res, revents, mpi->event.data)) {
+		if (!mp_sink_put(sink, res, mpi, revents)) {
 			/* Keep the event for the next call. */
 			list_add(&mpi->rdllink, &txlist);
 			mp_pm_stay_awake(mpi);
@@ -167,6 +192,8 @@ static __always_inline int mp_send_events(struct mp_instance *mp, struct mp_sink
 		}
 	}
 	res = mp_sink_done(sink, res);
+	if (taken)
+		res = res < 0 ? taken : res + taken;
 	overflowed = mp_done_scan(mp, &txlist);
 	trace_minipoll_transfer_end(mp, res, requeued, overflowed);
 	mp_unlock(mp);

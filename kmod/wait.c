@@ -187,6 +187,21 @@ static int mp_autoremove_wake(wait_queue_entry_t *wq_entry, unsigned int mode, i
 }
 
 /*
+ * Events for @sink: on the ready list, or entries of the ring not taken
+ * yet - which a fed ring's callback publishes under mp->lock, so that a
+ * check under it cannot miss one whose wake-up came before we queued.
+ */
+static __always_inline bool mp_sink_available(struct mp_instance *mp, struct mp_sink *sink)
+{
+	if (mp_events_available(mp))
+		return true;
+	if (sink->ring)
+		return mp_ring_pending(sink->ring);
+	/* An ordinary wait takes a fed ring's entries too (mp_ring_take()). */
+	return unlikely(READ_ONCE(mp->ring)) && mp_ring_takeable(mp);
+}
+
+/*
  * cf. ep_poll(). @timeout is an absolute deadline, {0, 0} for "do not
  * block", or NULL for "forever"; the events go to @sink.
  *
@@ -215,7 +230,7 @@ static __always_inline int mp_wait_events(struct mp_instance *mp, struct mp_sink
 	}
 
 	/* Racy on purpose: a waiter rechecks under mp->lock below. */
-	eavail = mp_events_available(mp);
+	eavail = mp_sink_available(mp, sink);
 
 	for (;;) {
 		if (eavail) {
@@ -250,7 +265,7 @@ static __always_inline int mp_wait_events(struct mp_instance *mp, struct mp_sink
 		 * Check again under the lock: a transfer in progress empties
 		 * both lists for a moment while events are pending.
 		 */
-		eavail = mp_events_available(mp);
+		eavail = mp_sink_available(mp, sink);
 		if (!eavail)
 			__add_wait_queue_exclusive(&mp->wq, &wait);
 		spin_unlock_irq(&mp->lock);

@@ -243,7 +243,7 @@ TEST_F(raw, setup_errors)
 		EXPECT_ERR(EINVAL, setup(self->mp, bad[i], &s));
 	memset(&s, 0, sizeof(s));
 	s.entries = 8;
-	s.flags = 1;
+	s.flags = ~MINIPOLL_RING_FLAGS;
 	EXPECT_ERR(EINVAL, ioctl(self->mp, MINIPOLL_IOC_RING_SETUP, &s));
 	s.flags = 0;
 	s.__reserved[2] = 1;

@@ -65,6 +65,16 @@
  *	private mapping, is EINVAL; mmap() before the setup is ENXIO. The
  *	memory is charged to the caller's memory cgroup and lives as long
  *	as the instance file, which every mapping holds open.
+ *	flags: 0 for a plain ring, filled only by MINIPOLL_IOC_RING_WAIT;
+ *	MINIPOLL_RING_FED for a fed ring, where the wake-up callback also
+ *	publishes the events of EPOLLET and EPOLLONESHOT items as their
+ *	files wake (Documentation/ring.md), until the instance watches a
+ *	level-triggered item (then hdr->feeding becomes 0 for good). A fed
+ *	ring's consumer claims each entry by exchanging its events for 0,
+ *	skips entries whose events are 0 (taken back, or merged), reads an
+ *	entry's data before its claim, and holds hdr->lock (0 free, 1 held)
+ *	while it harvests. MINIPOLL_IOC_WAIT takes a fed ring's entries
+ *	first, as such a consumer.
  *
  * MINIPOLL_IOC_RING_WAIT (struct minipoll_ring_wait)
  *	Fill the ring: when it is empty (head == tail), do what one
@@ -148,22 +158,29 @@ struct minipoll_ctl_batch {
 
 struct minipoll_ring_setup {
 	__u32 entries;		/* in: a power of two, 1 .. MINIPOLL_RING_MAX_ENTRIES */
-	__u32 flags;		/* in: none defined yet, must be zero */
+	__u32 flags;		/* in: MINIPOLL_RING_* below */
 	__u64 size;		/* out: bytes to mmap() at offset 0 */
 	__u32 events_off;	/* out: offset of the slots in the mapping */
 	__u32 __reserved[3];	/* must be zero */
 };
 
+/* minipoll_ring_setup.flags */
+#define MINIPOLL_RING_FED	0x1U	/* the wake-up callback publishes ET and ONESHOT items */
+#define MINIPOLL_RING_FLAGS	(MINIPOLL_RING_FED)
+
 /* At offset 0 of the mapping; head and tail on cache lines of their own. */
 struct minipoll_ring_hdr {
 	__u32 head;		/* user: next slot to read; release after reading */
-	__u32 __pad0[15];
+	__u32 lock;		/* user: a fed ring's consumer lock; the kernel ignores it */
+	__u32 __pad0[14];
 	__u32 tail;		/* kernel: one past the newest slot; release after writing */
 	__u32 __pad1[15];
 	__u32 entries;		/* kernel: number of slots (read only) */
 	__u32 mask;		/* kernel: entries - 1 (read only) */
 	__u32 fills;		/* kernel: fills made (statistics) */
-	__u32 __pad2[13];
+	__u32 queued;		/* kernel, fed rings: the ready list holds items (a hint) */
+	__u32 feeding;		/* kernel, fed rings: 1 until a level-triggered item comes */
+	__u32 __pad2[11];
 };
 
 /* One slot: an event as epoll_wait() reports it, 16 bytes, aligned. */
