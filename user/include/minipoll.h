@@ -151,6 +151,22 @@ struct minipoll_ring;
  */
 struct minipoll_ring *minipoll_ring_open(int mpfd, unsigned int entries);
 
+/* minipoll_ring_open2() flags. */
+#define MINIPOLL_RING_OPEN_FED	0x1U	/* the wake-up callback publishes */
+
+/*
+ * minipoll_ring_open2 - minipoll_ring_open() with flags. With
+ * MINIPOLL_RING_OPEN_FED the ring is fed by the wake-up callback: an
+ * edge-triggered or one-shot item's event is published in the ring the
+ * moment its file wakes, with the bits the wake-up brought, so that
+ * minipoll_ring_wait() takes it without a system call even when the
+ * ring was not empty. Level-triggered items go through refills as
+ * without the flag; the first one the instance watches ends the feeding
+ * for good, and minipoll_ring_wait() then waits as minipoll_wait() does
+ * once the entries already published are taken. See minipoll_ring(3).
+ */
+struct minipoll_ring *minipoll_ring_open2(int mpfd, unsigned int entries, unsigned int flags);
+
 /*
  * minipoll_ring_wait - like minipoll_wait() on the ring's instance, but
  * events the kernel already published in the ring are taken without a
