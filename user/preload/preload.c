@@ -64,8 +64,7 @@ int epoll_wait(int epfd, struct epoll_event *events, int maxevents,
 {
 	const char *via;
 	int ret = SHIM_ROUTE(epfd, via,
-			     mp_wait_ioctl(epfd, events, maxevents, timeout,
-					   NULL, 0, NULL, 0),
+			     shim_wait(epfd, events, maxevents, timeout),
 			     REAL(epoll_wait)(epfd, events, maxevents,
 					      timeout));
 
@@ -104,6 +103,28 @@ int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
 	shim_trace(ret, via, events, "epoll_pwait2(%d, %d, %p, %p)", epfd,
 		   maxevents, (const void *)timeout, (const void *)sigmask);
 	return ret;
+}
+
+/* ---- fds that stop naming an instance ---- */
+
+/* A ring the shim made for fd would outlive it: see ring.c. */
+int close(int fd)
+{
+	shim_ring_forget(fd);
+	return REAL(close)(fd);
+}
+
+int dup2(int oldfd, int newfd)
+{
+	if (oldfd != newfd)
+		shim_ring_forget(newfd);
+	return REAL(dup2)(oldfd, newfd);
+}
+
+int dup3(int oldfd, int newfd, int flags)
+{
+	shim_ring_forget(newfd);
+	return REAL(dup3)(oldfd, newfd, flags);
 }
 
 /* ---- syscall() ---- */
@@ -161,9 +182,7 @@ static long shim_epoll_syscall(long nr, const long a[6])
 			       a[2], ev);
 		return ret;
 	case SYS_epoll_wait:
-		ret = SHIM_ROUTE(a[0], via,
-				 mp_wait_ioctl(a[0], ev, a[2], a[3], NULL, 0,
-					       NULL, 0),
+		ret = SHIM_ROUTE(a[0], via, shim_wait(a[0], ev, a[2], a[3]),
 				 REAL_SYSCALL(nr, a));
 		break;
 	case SYS_epoll_pwait:

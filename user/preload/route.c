@@ -100,6 +100,7 @@ static void shim_remember(int fd)
 
 void shim_forget(int fd)
 {
+	shim_ring_forget(fd);
 	if (shim_fd_in_range(fd))
 		__atomic_fetch_and(&shim_known[fd / SHIM_WORD_BITS],
 				   ~shim_bit(fd), __ATOMIC_RELAXED);

@@ -64,6 +64,14 @@ void shim_forget(int epfd);
 })
 
 /*
+ * epoll_wait() on instance epfd, through its fed ring when it has one
+ * (ring.c); returns like epoll_wait().
+ */
+int shim_wait(int epfd, struct epoll_event *events, int maxevents, int timeout);
+/* fd was closed or replaced: drop the ring the shim made for it. */
+void shim_ring_forget(int fd);
+
+/*
  * MINIPOLL_DEBUG: one stderr line per interposed call, after it returns:
  * the call (printf-style), its result or errno, and who answered. For a
  * wait, pass its buffer as out: the events it returned are listed. errno
