@@ -356,6 +356,11 @@ struct epoll_event mp_ev(uint32_t events, uint64_t data);
 #define EV(e_, d_) (&(struct epoll_event){ .events = (e_), .data.u64 = (d_) })
 
 int mp_pipe(int p[2]);			/* O_NONBLOCK | O_CLOEXEC */
+/* Close the fds of a list in order, skipping negative ones: MP_CLOSE(ep, p[0], p[1]). */
+void mp_close_fds(const int *fds, int n);
+#define MP_CLOSE(...)							\
+	mp_close_fds((const int[]){ __VA_ARGS__ },			\
+		     (int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)))
 int mp_socketpair(int type, int sv[2]);	/* AF_UNIX, non-blocking */
 int mp_tcp_listener(int *port);		/* 127.0.0.1, ephemeral port */
 int mp_tcp_connect(int port);		/* blocking connect, then non-blocking */
