@@ -64,6 +64,18 @@ static void block_usr1(bool block)
 	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
+/* SIGUSR1 handled, blocked, and one already pending. */
+static void usr1_blocked_and_pending(void)
+{
+	handle_usr1(0);
+	block_usr1(true);
+	raise(SIGUSR1);
+}
+
+/* Record where SIGUSR1 stands: handler runs so far, pending, blocked. */
+#define NOTE_USR1() \
+	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked())
+
 /* A helper that acts once the waiting thread sleeps in its wait. */
 struct kicker {
 	pthread_t thread;	/* to signal */
@@ -110,9 +122,7 @@ static bool fixture_open(const struct mp_impl *I, struct fixture *f, bool ready)
 
 static void fixture_close(struct fixture *f)
 {
-	close(f->ep);
-	close(f->p[0]);
-	close(f->p[1]);
+	MP_CLOSE(f->ep, f->p[0], f->p[1]);
 }
 
 /* maxevents must be in 1..EP_MAX_EVENTS, for all three calls. */
@@ -187,8 +197,7 @@ MP_SCENARIO(wait, bad_epfd)
 	W(evs, I->pwait(reg, evs, 4, 0, NULL));
 	W(evs, I->pwait2(reg, evs, 4, &zero, NULL));
 	W(evs, I->pwait2(opath, evs, 4, NULL, NULL));
-	close(opath);
-	close(reg);
+	MP_CLOSE(opath, reg);
 	fixture_close(&f);
 }
 
@@ -254,11 +263,7 @@ MP_SCENARIO(wait, efault_second_slot_partial)
 	W_N(edge, 1, I->wait(ep, edge, 2, 0));
 	W(evs, I->wait(ep, evs, 4, 0));
 	munmap(map, 2 * pg);
-	close(ep);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	MP_CLOSE(ep, a[0], a[1], b[0], b[1]);
 }
 
 /* EFAULT leaves an EPOLLONESHOT item armed, and an EPOLLET item queued. */
@@ -279,11 +284,7 @@ MP_SCENARIO(wait, efault_oneshot_et_kept)
 	W(evs, I->wait(ep, evs, 4, 0));
 	W(evs, I->wait(ep, evs, 4, 0));
 	FDINFO(ep);
-	close(ep);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	MP_CLOSE(ep, a[0], a[1], b[0], b[1]);
 }
 
 /* timeout 0 does not block; a positive timeout lasts at least that long. */
@@ -441,15 +442,13 @@ MP_SCENARIO(wait, pwait_mask_blocks_signal)
 	th = kick(&k, SIGUSR1, -1, 0);
 	W(evs, I->pwait(f.ep, evs, 4, 1500, &mask));
 	mp_join(th);
-	NOTE("handler ran %d times; pending %d; blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
+	NOTE_USR1();
 	/* all signals in the mask (SIGKILL and SIGSTOP are dropped from it) */
 	sigfillset(&mask);
 	th = kick(&k, SIGUSR1, f.p[1], 100);
 	W(evs, I->pwait(f.ep, evs, 4, -1, &mask));
 	mp_join(th);
-	NOTE("handler ran %d times; pending %d; blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
+	NOTE_USR1();
 	fixture_close(&f);
 }
 
@@ -466,24 +465,19 @@ MP_SCENARIO(wait, pwait_mask_unblocks_pending)
 	long t0;
 
 	REQUIRE(fixture_open(I, &f, false));
-	handle_usr1(0);
-	block_usr1(true);
-	raise(SIGUSR1);
+	usr1_blocked_and_pending();
 	sigemptyset(&empty);
 	NOTE("before: pending %d, blocked %d", usr1_pending(), usr1_blocked());
 	t0 = mp_now_ms();
 	W(evs, I->pwait(f.ep, evs, 4, 20000, &empty));
 	NOTE("returned within 10 s: %s", mp_now_ms() - t0 < 10000 ? "yes" : "no");
-	NOTE("after: handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
+	NOTE_USR1();
 	raise(SIGUSR1);
 	W(evs, I->pwait2(f.ep, evs, 4, &ts, &empty));
-	NOTE("after: handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
+	NOTE_USR1();
 	raise(SIGUSR1);
 	W(evs, I->pwait2(f.ep, evs, 4, NULL, &empty));
-	NOTE("after: handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
+	NOTE_USR1();
 	fixture_close(&f);
 }
 
@@ -500,21 +494,19 @@ MP_SCENARIO(wait, pwait_pending_signal_vs_events)
 	sigset_t empty;
 
 	REQUIRE(fixture_open(I, &f, false));
-	handle_usr1(0);
-	block_usr1(true);
-	raise(SIGUSR1);
+	usr1_blocked_and_pending();
 	sigemptyset(&empty);
 	NOTE("nothing ready, timeout 0:");
 	W(evs, I->pwait(f.ep, evs, 4, 0, &empty));
-	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked());
+	NOTE_USR1();
 	W(evs, I->pwait2(f.ep, evs, 4, &zero, &empty));
-	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked());
+	NOTE_USR1();
 	REQUIRE(mp_put(f.p[1], "x") == 1);
 	NOTE("an event ready, timeout -1:");
 	W(evs, I->pwait(f.ep, evs, 4, -1, &empty));
-	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked());
+	NOTE_USR1();
 	W(evs, I->pwait2(f.ep, evs, 4, NULL, &empty));
-	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked());
+	NOTE_USR1();
 	NOTE("now unblocking it:");
 	block_usr1(false);
 	NOTE("handler ran %d, pending %d", (int)hits, usr1_pending());
@@ -632,8 +624,7 @@ MP_SCENARIO(wait, maxevents_vs_ready_count)
 	W(evs, I->wait(ep, evs, 8, 0));
 	W(evs, I->wait(ep, evs, 8, 0));
 	for (i = 0; i < 5; i++) {
-		close(p[i][0]);
-		close(p[i][1]);
+		MP_CLOSE(p[i][0], p[i][1]);
 	}
 	close(ep);
 }
