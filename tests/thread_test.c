@@ -134,6 +134,25 @@ static void record_waiters(struct mp_tr *t, struct waiter *w, int n)
 	}
 }
 
+/* n LT waiters on one eventfd item and one write: who wakes, and with what. */
+static void lt_waiters_one_write(struct mp_tr *t, const struct mp_impl *I, int n)
+{
+	struct waiter w[3];
+	int ep, efd, eps[3], i;
+
+	ep = I->create1(0);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	REQUIRE(n <= 3 && ep >= 0 && efd >= 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, 0xe)));
+	for (i = 0; i < n; i++)
+		eps[i] = ep;
+	start_waiters(w, n, I, eps, 20000, 1);
+	REQUIRE(mp_efd_write(efd, 1) == 0);
+	NOTE("woke: %d", join_waiters(w, n));
+	record_waiters(t, w, n);
+	MP_CLOSE(efd, ep);
+}
+
 /*
  *   t0     t1
  *    \     /        both wait (maxevents 1) on ep
@@ -146,20 +165,7 @@ static void record_waiters(struct mp_tr *t, struct waiter *w, int n)
  */
 MP_SCENARIO(thread, two_lt_waiters_both_wake)
 {
-	struct waiter w[2];
-	int ep, efd, eps[2];
-
-	ep = I->create1(0);
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(ep >= 0 && efd >= 0);
-	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, 0xe)));
-	eps[0] = eps[1] = ep;
-	start_waiters(w, 2, I, eps, 20000, 1);
-	REQUIRE(mp_efd_write(efd, 1) == 0);
-	NOTE("woke: %d", join_waiters(w, 2));
-	record_waiters(t, w, 2);
-	close(efd);
-	close(ep);
+	lt_waiters_one_write(t, I, 2);
 }
 
 /*
@@ -171,20 +177,7 @@ MP_SCENARIO(thread, two_lt_waiters_both_wake)
  */
 MP_SCENARIO(thread, three_lt_waiters_chain)
 {
-	struct waiter w[3];
-	int ep, efd, eps[3];
-
-	ep = I->create1(0);
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(ep >= 0 && efd >= 0);
-	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, 0xe)));
-	eps[0] = eps[1] = eps[2] = ep;
-	start_waiters(w, 3, I, eps, 20000, 1);
-	REQUIRE(mp_efd_write(efd, 1) == 0);
-	NOTE("woke: %d", join_waiters(w, 3));
-	record_waiters(t, w, 3);
-	close(efd);
-	close(ep);
+	lt_waiters_one_write(t, I, 3);
 }
 
 /*
@@ -212,9 +205,7 @@ MP_SCENARIO(thread, two_et_waiters_one_wakes)
 	NOTE("woke by the write: %d", stop_rest(w, 2, 1, stop));
 	join_waiters(w, 2);
 	record_waiters(t, w, 2);
-	close(stop);
-	close(efd);
-	close(ep);
+	MP_CLOSE(stop, efd, ep);
 }
 
 /*
@@ -253,8 +244,7 @@ static void herd(struct mp_tr *t, const struct mp_impl *I, bool exclusive)
 	record_waiters(t, w, 8);
 	for (i = 0; i < 8; i++)
 		close(ep[i]);
-	close(stop);
-	close(efd);
+	MP_CLOSE(stop, efd);
 }
 
 MP_SCENARIO(thread, exclusive_herd_of_8)
@@ -309,8 +299,7 @@ MP_SCENARIO(thread, exclusive_herd_one_per_write)
 	NOTE("in the end: %d of 8 woken by stop", woke);
 	for (i = 0; i < 8; i++)
 		close(ep[i]);
-	close(stop);
-	close(efd);
+	MP_CLOSE(stop, efd);
 }
 
 struct modder {
@@ -380,8 +369,7 @@ MP_SCENARIO(thread, mod_racing_with_wait)
 			break;
 		}
 	sem_destroy(&m.got);
-	close(efd);
-	close(m.ep);
+	MP_CLOSE(efd, m.ep);
 }
 
 struct racer {
@@ -450,8 +438,7 @@ MP_SCENARIO(thread, timeout_racing_event)
 	NOTE("rounds %d: delivered %d, twice %d, lost %d", r.rounds, r.got, r.dups, r.lost);
 	sem_destroy(&r.go);
 	sem_destroy(&r.done);
-	close(efd);
-	close(r.ep);
+	MP_CLOSE(efd, r.ep);
 }
 
 /*
@@ -481,11 +468,7 @@ MP_SCENARIO(thread, ctl_while_waiting)
 	REQUIRE(mp_put(q[1], "x") == 1);
 	join_waiters(w, 1);
 	record_waiters(t, w, 1);
-	close(p[0]);
-	close(p[1]);
-	close(q[0]);
-	close(q[1]);
-	close(ep);
+	MP_CLOSE(p[0], p[1], q[0], q[1], ep);
 }
 
 /*
@@ -549,8 +532,7 @@ static void cancel_waiter(struct mp_tr *t, const struct mp_impl *I)
 		pthread_join(w[0].th, &res);
 	}
 	NOTE("waiter: %s", res == PTHREAD_CANCELED ? "cancelled" : "returned");
-	close(efd);
-	close(ep);
+	MP_CLOSE(efd, ep);
 }
 
 /*
