@@ -209,6 +209,29 @@ MP_SCENARIO(thread, two_et_waiters_one_wakes)
 }
 
 /*
+ * Eight instances ep[i], each with an item on efd (IN | flags, data + i)
+ * and one on the eventfd stop that ends the waiters left asleep.
+ */
+static bool herd_open(struct mp_tr *t, const struct mp_impl *I, int ep[8], int *efd, int *stop,
+		      uint32_t flags, uint64_t data)
+{
+	int i;
+
+	*efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	*stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (*efd < 0 || *stop < 0)
+		return false;
+	for (i = 0; i < 8; i++) {
+		ep[i] = I->create1(0);
+		if (ep[i] < 0)
+			return false;
+		R(I->ctl(ep[i], EPOLL_CTL_ADD, *efd, EV(EPOLLIN | flags, data + i)));
+		R(I->ctl(ep[i], EPOLL_CTL_ADD, *stop, EV(EPOLLIN, STOP_DATA)));
+	}
+	return true;
+}
+
+/*
  *   t0   t1  ...  t7        one thread per instance
  *    |    |        |
  *   ep0  ep1 ...  ep7       each watches efd with EPOLLEXCLUSIVE (or not)
@@ -224,16 +247,7 @@ static void herd(struct mp_tr *t, const struct mp_impl *I, bool exclusive)
 	struct waiter w[8];
 	int ep[8], efd, stop, i;
 
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(efd >= 0 && stop >= 0);
-	for (i = 0; i < 8; i++) {
-		ep[i] = I->create1(0);
-		REQUIRE(ep[i] >= 0);
-		R(I->ctl(ep[i], EPOLL_CTL_ADD, efd,
-			 EV(EPOLLIN | (exclusive ? EPOLLEXCLUSIVE : 0), 0xe0 + i)));
-		R(I->ctl(ep[i], EPOLL_CTL_ADD, stop, EV(EPOLLIN, STOP_DATA)));
-	}
+	REQUIRE(herd_open(t, I, ep, &efd, &stop, exclusive ? EPOLLEXCLUSIVE : 0, 0xe0));
 	start_waiters(w, 8, I, ep, 20000, 1);
 	REQUIRE(mp_efd_write(efd, 1) == 0);
 	NOTE("woke by the write: %d of 8", stop_rest(w, 8, exclusive ? 1 : 8, stop));
@@ -242,8 +256,7 @@ static void herd(struct mp_tr *t, const struct mp_impl *I, bool exclusive)
 		if (w[i].ret > 0 && w[i].ev[0].data.u64 != STOP_DATA)
 			w[i].ev[0].data.u64 = 0xe0;
 	record_waiters(t, w, 8);
-	for (i = 0; i < 8; i++)
-		close(ep[i]);
+	mp_close_fds(ep, 8);
 	MP_CLOSE(stop, efd);
 }
 
@@ -268,15 +281,7 @@ MP_SCENARIO(thread, exclusive_herd_one_per_write)
 	struct waiter w[8];
 	int ep[8], efd, stop, i, k, woke;
 
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(efd >= 0 && stop >= 0);
-	for (i = 0; i < 8; i++) {
-		ep[i] = I->create1(0);
-		REQUIRE(ep[i] >= 0);
-		R(I->ctl(ep[i], EPOLL_CTL_ADD, efd, EV(EPOLLIN | EPOLLEXCLUSIVE, i)));
-		R(I->ctl(ep[i], EPOLL_CTL_ADD, stop, EV(EPOLLIN, STOP_DATA)));
-	}
+	REQUIRE(herd_open(t, I, ep, &efd, &stop, EPOLLEXCLUSIVE, 0));
 	start_waiters(w, 8, I, ep, 20000, 1);
 	for (k = 1; k <= 3; k++) {
 		long deadline = mp_now_ms() + 5000;
@@ -297,8 +302,7 @@ MP_SCENARIO(thread, exclusive_herd_one_per_write)
 	for (i = 0, woke = 0; i < 8; i++)
 		woke += w[i].ret > 0 && w[i].ev[0].data.u64 == STOP_DATA;
 	NOTE("in the end: %d of 8 woken by stop", woke);
-	for (i = 0; i < 8; i++)
-		close(ep[i]);
+	mp_close_fds(ep, 8);
 	MP_CLOSE(stop, efd);
 }
 
