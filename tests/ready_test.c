@@ -65,7 +65,8 @@ static void pipes_close(struct pipes *g)
 
 /*
  * PIPES_SCENARIO(name): a scenario whose body finds an instance g->ep and
- * NP pipes g->p open, and leaves them to be closed after it.
+ * NP pipes g->p open (targets of its own, such as eventfds, it opens and
+ * closes itself), and leaves them to be closed after it.
  * HARVEST(n): a wait for at most n events that does not block.
  */
 #define PIPES_SCENARIO(name)						\
@@ -197,27 +198,22 @@ PIPES_SCENARIO(leftovers_stay_at_head_lt)
  * maxevents 2: [a b]; c, d stay queued; a new edge on a queues it behind
  * them: [c d a].
  */
-MP_SCENARIO(ready, leftovers_stay_at_head_et)
+PIPES_SCENARIO(leftovers_stay_at_head_et)
 {
-	struct epoll_event evs[8];
-	int ep, efd[4], i;
+	int efd[4], i;
 
-	ep = I->create1(0);
-	REQUIRE(ep >= 0);
 	for (i = 0; i < 4; i++) {
 		efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		REQUIRE(efd[i] >= 0);
-		R(I->ctl(ep, EPOLL_CTL_ADD, efd[i], EV(EPOLLIN | EPOLLET, 0xa + i)));
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, efd[i], EV(EPOLLIN | EPOLLET, 0xa + i)));
 	}
 	for (i = 0; i < 4; i++)
 		REQUIRE(mp_efd_write(efd[i], 1) == 0);
-	W_N(evs, 2, I->wait(ep, evs, 2, 0));
+	HARVEST(2);
 	REQUIRE(mp_efd_write(efd[0], 1) == 0);
-	W(evs, I->wait(ep, evs, 8, 0));
-	W(evs, I->wait(ep, evs, 8, 0));
-	for (i = 0; i < 4; i++)
-		close(efd[i]);
-	close(ep);
+	HARVEST(8);
+	HARVEST(8);
+	mp_close_fds(efd, 4);
 }
 
 /*
@@ -279,32 +275,30 @@ PIPES_SCENARIO(et_output_edges)
  *
  * Every write to an eventfd is an edge, even while the counter is not zero.
  */
-MP_SCENARIO(ready, et_eventfd_every_write)
+PIPES_SCENARIO(et_eventfd_every_write)
 {
-	struct epoll_event evs[4];
-	int ep, e, s;
+	int e, s;
 
-	ep = I->create1(0);
 	e = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	s = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC | EFD_SEMAPHORE);
-	REQUIRE(ep >= 0 && e >= 0 && s >= 0);
-	R(I->ctl(ep, EPOLL_CTL_ADD, e, EV(EPOLLIN | EPOLLET, 0xe)));
+	REQUIRE(e >= 0 && s >= 0);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, e, EV(EPOLLIN | EPOLLET, 0xe)));
 	REQUIRE(mp_efd_write(e, 1) == 0);
-	W(evs, I->wait(ep, evs, 4, 0));
-	W(evs, I->wait(ep, evs, 4, 0));
+	HARVEST(4);
+	HARVEST(4);
 	REQUIRE(mp_efd_write(e, 1) == 0);
-	W(evs, I->wait(ep, evs, 4, 0));
+	HARVEST(4);
 	NOTE("read %llu", (unsigned long long)mp_efd_read(e));
-	W(evs, I->wait(ep, evs, 4, 0));
-	R(I->ctl(ep, EPOLL_CTL_ADD, s, EV(EPOLLIN | EPOLLET, 0x5e)));
+	HARVEST(4);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, s, EV(EPOLLIN | EPOLLET, 0x5e)));
 	REQUIRE(mp_efd_write(s, 3) == 0);
-	W(evs, I->wait(ep, evs, 4, 0));
+	HARVEST(4);
 	NOTE("read %llu", (unsigned long long)mp_efd_read(s));
-	W(evs, I->wait(ep, evs, 4, 0));
+	HARVEST(4);
 	NOTE("read %llu", (unsigned long long)mp_efd_read(s));
 	REQUIRE(mp_efd_write(s, 1) == 0);
-	W(evs, I->wait(ep, evs, 4, 0));
-	MP_CLOSE(e, s, ep);
+	HARVEST(4);
+	MP_CLOSE(e, s);
 }
 
 /*
