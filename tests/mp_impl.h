@@ -335,6 +335,26 @@ static inline void mp_compare_paired(struct __test_metadata *_metadata,
 
 #define MP_SCENARIO(fx, name) MP_SCENARIO_TIMEOUT(fx, name, MP_RUN_TIMEOUT)
 
+/*
+ * MP_SCENARIO_ON(fx, name, type, var, open, close): a scenario whose body
+ * gets the setup it shares with its neighbours as `type *var`: opened by
+ * REQUIRE(open(I, var)) before the body, closed by close(var) after it, so
+ * that the body holds only its steps. A test file names its own, e.g.
+ *	#define PIPES_SCENARIO(name) \
+ *		MP_SCENARIO_ON(ready, name, struct pipes, g, pipes_open, pipes_close)
+ */
+#define MP_SCENARIO_ON(fx, name, type, var, open, close)		\
+	static void on_##name(struct mp_tr *t, const struct mp_impl *I, type *var); \
+	MP_SCENARIO(fx, name)						\
+	{								\
+		type var;						\
+									\
+		REQUIRE((open)(I, &var));				\
+		on_##name(t, I, &var);					\
+		(close)(&var);						\
+	}								\
+	static void on_##name(struct mp_tr *t, const struct mp_impl *I, type *var)
+
 /* A scenario without its TEST_F, for tests that wrap mp_compare() themselves. */
 #define MP_SCENARIO_FN(name) \
 	static void scn_##name(struct mp_tr *t, const struct mp_impl *I)

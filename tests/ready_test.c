@@ -66,22 +66,10 @@ static void pipes_close(struct pipes *g)
 /*
  * PIPES_SCENARIO(name): a scenario whose body finds an instance g->ep and
  * NP pipes g->p open (targets of its own, such as eventfds, it opens and
- * closes itself), and leaves them to be closed after it.
- * HARVEST(n): a wait for at most n events that does not block.
+ * closes itself). HARVEST(n): a wait for at most n events that does not block.
  */
-#define PIPES_SCENARIO(name)						\
-	static void pipes_##name(struct mp_tr *t, const struct mp_impl *I,	\
-				 struct pipes *g);			\
-	MP_SCENARIO(ready, name)					\
-	{								\
-		struct pipes g;						\
-									\
-		REQUIRE(pipes_open(I, &g));				\
-		pipes_##name(t, I, &g);					\
-		pipes_close(&g);					\
-	}								\
-	static void pipes_##name(struct mp_tr *t, const struct mp_impl *I,	\
-				 struct pipes *g)
+#define PIPES_SCENARIO(name) \
+	MP_SCENARIO_ON(ready, name, struct pipes, g, pipes_open, pipes_close)
 
 #define HARVEST(n) W_N(g->evs, n, I->wait(g->ep, g->evs, n, 0))
 

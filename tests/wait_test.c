@@ -110,14 +110,17 @@ struct fixture {
 	int ep, p[2];
 };
 
-static bool fixture_open(const struct mp_impl *I, struct fixture *f, bool ready)
+static bool fixture_open_idle(const struct mp_impl *I, struct fixture *f)
 {
 	f->ep = I->create1(EPOLL_CLOEXEC);
 	if (f->ep < 0 || mp_pipe(f->p))
 		return false;
-	if (I->ctl(f->ep, EPOLL_CTL_ADD, f->p[0], EV(EPOLLIN, 0xa)))
-		return false;
-	return !ready || mp_put(f->p[1], "x") == 1;
+	return I->ctl(f->ep, EPOLL_CTL_ADD, f->p[0], EV(EPOLLIN, 0xa)) == 0;
+}
+
+static bool fixture_open_ready(const struct mp_impl *I, struct fixture *f)
+{
+	return fixture_open_idle(I, f) && mp_put(f->p[1], "x") == 1;
 }
 
 static void fixture_close(struct fixture *f)
@@ -128,21 +131,11 @@ static void fixture_close(struct fixture *f)
 /*
  * ONE_ITEM_SCENARIO(name, ready): a scenario whose body finds f->ep, an
  * instance with one item (the read end of the pipe f->p, IN, data 0xa),
- * readable when ready is true; all three are closed after it.
+ * readable when ready is true.
  */
 #define ONE_ITEM_SCENARIO(name, ready)					\
-	static void one_item_##name(struct mp_tr *t, const struct mp_impl *I,	\
-				    struct fixture *f);			\
-	MP_SCENARIO(wait, name)						\
-	{								\
-		struct fixture f;					\
-									\
-		REQUIRE(fixture_open(I, &f, ready));			\
-		one_item_##name(t, I, &f);				\
-		fixture_close(&f);					\
-	}								\
-	static void one_item_##name(struct mp_tr *t, const struct mp_impl *I,	\
-				    struct fixture *f)
+	MP_SCENARIO_ON(wait, name, struct fixture, f,			\
+		       (ready) ? fixture_open_ready : fixture_open_idle, fixture_close)
 
 /* maxevents must be in 1..EP_MAX_EVENTS, for all three calls. */
 ONE_ITEM_SCENARIO(maxevents_bounds, true)
