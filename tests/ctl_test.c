@@ -58,274 +58,235 @@ static bool targets_open(const struct mp_impl *I, struct targets *g)
 
 static void targets_close(struct targets *g)
 {
-	close(g->ep);
-	close(g->p[0]);
-	close(g->p[1]);
-	close(g->notep);
-	close(g->notep_w);
-	close(g->reg);
-	close(g->dir);
-	close(g->opath);
+	MP_CLOSE(g->ep, g->p[0], g->p[1], g->notep, g->notep_w, g->reg, g->dir, g->opath);
 }
+
+/* TARGETS_SCENARIO(name): a scenario whose body finds g->ep and the targets open. */
+#define TARGETS_SCENARIO(name) \
+	MP_SCENARIO_ON(ctl, name, struct targets, g, targets_open, targets_close)
 
 /*
  * Row 0: for every op but DEL the event is copied first, so a bad pointer
  * is EFAULT whatever else is wrong.
  */
-MP_SCENARIO(ctl, efault_event_first)
+TARGETS_SCENARIO(efault_event_first)
 {
-	struct targets g;
-
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], BADPTR));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], KERNPTR));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], BADPTR));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], KERNPTR));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], NULL));
 	/* ... before EBADF of epfd or fd */
-	R(I->ctl(-1, EPOLL_CTL_ADD, g.p[0], NULL));
-	R(I->ctl(g.closed, EPOLL_CTL_MOD, g.p[0], BADPTR));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, -1, NULL));
+	R(I->ctl(-1, EPOLL_CTL_ADD, g->p[0], NULL));
+	R(I->ctl(g->closed, EPOLL_CTL_MOD, g->p[0], BADPTR));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, -1, NULL));
 	R(I->ctl(-1, EPOLL_CTL_ADD, -1, KERNPTR));
 	/* ... before EPERM, EINVAL (self, not an instance) */
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.reg, NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.ep, NULL));
-	R(I->ctl(g.notep, EPOLL_CTL_ADD, g.p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->reg, NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->ep, NULL));
+	R(I->ctl(g->notep, EPOLL_CTL_ADD, g->p[0], NULL));
 	/* DEL does not read the event: the pointer may be anything. */
-	R(I->ctl(-1, EPOLL_CTL_DEL, g.p[0], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], BADPTR));
-	FDINFO(g.ep);
-	targets_close(&g);
+	R(I->ctl(-1, EPOLL_CTL_DEL, g->p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], BADPTR));
+	FDINFO(g->ep);
 }
 
 /* An unknown op is "not DEL", so its event is copied too: EFAULT, then the rest, then EINVAL. */
-MP_SCENARIO(ctl, unknown_op)
+TARGETS_SCENARIO(unknown_op)
 {
-	struct targets g;
 	int op;
 
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1], EV(EPOLLOUT, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1], EV(EPOLLOUT, 1)));
 	for (op = -1; op <= 5; op++) {
 		if (op == EPOLL_CTL_ADD || op == EPOLL_CTL_DEL || op == EPOLL_CTL_MOD)
 			continue;
 		NOTE("op %d", op);
-		R(I->ctl(g.ep, op, g.p[0], NULL));
-		R(I->ctl(g.ep, op, g.p[0], EV(EPOLLIN, 2)));
-		R(I->ctl(g.ep, op, g.p[1], EV(EPOLLIN, 2)));
-		R(I->ctl(-1, op, g.p[0], EV(EPOLLIN, 2)));
-		R(I->ctl(g.ep, op, NOFD, EV(EPOLLIN, 2)));
-		R(I->ctl(g.ep, op, g.reg, EV(EPOLLIN, 2)));
-		R(I->ctl(g.notep, op, g.p[0], EV(EPOLLIN, 2)));
-		R(I->ctl(g.ep, op, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 2)));
+		R(I->ctl(g->ep, op, g->p[0], NULL));
+		R(I->ctl(g->ep, op, g->p[0], EV(EPOLLIN, 2)));
+		R(I->ctl(g->ep, op, g->p[1], EV(EPOLLIN, 2)));
+		R(I->ctl(-1, op, g->p[0], EV(EPOLLIN, 2)));
+		R(I->ctl(g->ep, op, NOFD, EV(EPOLLIN, 2)));
+		R(I->ctl(g->ep, op, g->reg, EV(EPOLLIN, 2)));
+		R(I->ctl(g->notep, op, g->p[0], EV(EPOLLIN, 2)));
+		R(I->ctl(g->ep, op, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 2)));
 	}
-	R(I->ctl(g.ep, 0x7fffffff, g.p[0], EV(EPOLLIN, 2)));
-	R(I->ctl(g.ep, (int)0x80000000, g.p[0], EV(EPOLLIN, 2)));
-	FDINFO(g.ep);
-	targets_close(&g);
+	R(I->ctl(g->ep, 0x7fffffff, g->p[0], EV(EPOLLIN, 2)));
+	R(I->ctl(g->ep, (int)0x80000000, g->p[0], EV(EPOLLIN, 2)));
+	FDINFO(g->ep);
 }
 
 /* Row 1: epfd not open. */
-MP_SCENARIO(ctl, ebadf_epfd)
+TARGETS_SCENARIO(ebadf_epfd)
 {
-	struct targets g;
 	int ops[] = { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL }, i;
 
-	REQUIRE(targets_open(I, &g));
 	for (i = 0; i < 3; i++) {
 		NOTE("op %d", ops[i]);
-		R(I->ctl(-1, ops[i], g.p[0], EV(EPOLLIN, 1)));
-		R(I->ctl(g.closed, ops[i], g.p[0], EV(EPOLLIN, 1)));
-		R(I->ctl(NOFD, ops[i], g.p[0], EV(EPOLLIN, 1)));
-		R(I->ctl(INT32_MAX, ops[i], g.p[0], EV(EPOLLIN, 1)));
-		R(I->ctl(INT32_MIN, ops[i], g.p[0], EV(EPOLLIN, 1)));
+		R(I->ctl(-1, ops[i], g->p[0], EV(EPOLLIN, 1)));
+		R(I->ctl(g->closed, ops[i], g->p[0], EV(EPOLLIN, 1)));
+		R(I->ctl(NOFD, ops[i], g->p[0], EV(EPOLLIN, 1)));
+		R(I->ctl(INT32_MAX, ops[i], g->p[0], EV(EPOLLIN, 1)));
+		R(I->ctl(INT32_MIN, ops[i], g->p[0], EV(EPOLLIN, 1)));
 		/* epfd is checked before fd, EPERM and EINVAL */
 		R(I->ctl(-1, ops[i], -1, EV(EPOLLIN, 1)));
-		R(I->ctl(-1, ops[i], g.reg, EV(EPOLLIN, 1)));
-		R(I->ctl(-1, ops[i], g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 1)));
-		R(I->ctl(g.opath, ops[i], g.p[0], EV(EPOLLIN, 1)));
+		R(I->ctl(-1, ops[i], g->reg, EV(EPOLLIN, 1)));
+		R(I->ctl(-1, ops[i], g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 1)));
+		R(I->ctl(g->opath, ops[i], g->p[0], EV(EPOLLIN, 1)));
 	}
-	targets_close(&g);
 }
 
 /* Row 2: fd not open, O_PATH fds included (fdget() does not see them). */
-MP_SCENARIO(ctl, ebadf_fd)
+TARGETS_SCENARIO(ebadf_fd)
 {
-	struct targets g;
 	int ops[] = { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL }, i;
 	int dpath;
 
-	REQUIRE(targets_open(I, &g));
 	dpath = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	REQUIRE(dpath >= 0);
 	for (i = 0; i < 3; i++) {
 		NOTE("op %d", ops[i]);
-		R(I->ctl(g.ep, ops[i], -1, EV(EPOLLIN, 1)));
-		R(I->ctl(g.ep, ops[i], g.closed, EV(EPOLLIN, 1)));
-		R(I->ctl(g.ep, ops[i], NOFD, EV(EPOLLIN, 1)));
-		R(I->ctl(g.ep, ops[i], g.opath, EV(EPOLLIN, 1)));
-		R(I->ctl(g.ep, ops[i], dpath, EV(EPOLLIN, 1)));
+		R(I->ctl(g->ep, ops[i], -1, EV(EPOLLIN, 1)));
+		R(I->ctl(g->ep, ops[i], g->closed, EV(EPOLLIN, 1)));
+		R(I->ctl(g->ep, ops[i], NOFD, EV(EPOLLIN, 1)));
+		R(I->ctl(g->ep, ops[i], g->opath, EV(EPOLLIN, 1)));
+		R(I->ctl(g->ep, ops[i], dpath, EV(EPOLLIN, 1)));
 		/* fd is checked before "epfd is not an instance" and the EXCLUSIVE rules */
-		R(I->ctl(g.notep, ops[i], -1, EV(EPOLLIN, 1)));
-		R(I->ctl(g.reg, ops[i], g.opath, EV(EPOLLIN, 1)));
-		R(I->ctl(g.ep, ops[i], -1, EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 1)));
+		R(I->ctl(g->notep, ops[i], -1, EV(EPOLLIN, 1)));
+		R(I->ctl(g->reg, ops[i], g->opath, EV(EPOLLIN, 1)));
+		R(I->ctl(g->ep, ops[i], -1, EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 1)));
 	}
 	close(dpath);
-	targets_close(&g);
 }
 
 /* Row 3: a target without ->poll is EPERM, for every op. */
-MP_SCENARIO(ctl, eperm_no_poll)
+TARGETS_SCENARIO(eperm_no_poll)
 {
 	static const char *const paths[] = {
 		"/dev/null", "/dev/zero", "/proc/self/status", "/proc/self/stat",
 	};
 	char dir[128], file[160];
-	struct targets g;
 	unsigned int i;
 	int fd;
 
-	REQUIRE(targets_open(I, &g));
 	NOTE("memfd");
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.reg, EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.reg, EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.reg, NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->reg, EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->reg, EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->reg, NULL));
 	NOTE("directory");
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.dir, EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.dir, NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->dir, EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->dir, NULL));
 	REQUIRE(mp_tmpdir(dir, sizeof(dir)) == 0);
 	snprintf(file, sizeof(file), "%s/file", dir);
 	fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	REQUIRE(fd >= 0);
 	NOTE("file on tmpfs or the like");
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, fd, EV(EPOLLIN | EPOLLOUT, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, fd, EV(EPOLLIN | EPOLLOUT, 1)));
 	close(fd);
 	unlink(file);
 	rmdir(dir);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		fd = open(paths[i], O_RDONLY | O_CLOEXEC);
 		NOTE("%s: %s", paths[i], fd >= 0 ? "open" : mp_errname(errno));
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, fd, EV(EPOLLIN, 1)));
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, fd, EV(EPOLLIN, 1)));
 		if (fd >= 0)
 			close(fd);
 	}
-	FDINFO(g.ep);
-	targets_close(&g);
+	FDINFO(g->ep);
 }
 
 /* Some pseudo files do poll: procfs and sysfs entries that say so are accepted. */
-MP_SCENARIO(ctl, pollable_pseudo_files)
+TARGETS_SCENARIO(pollable_pseudo_files)
 {
 	static const char *const paths[] = {
 		"/proc/self/mounts", "/proc/self/mountinfo", "/proc/meminfo",
 		"/proc/sys/kernel/hostname", "/sys/kernel/uevent_seqnum", "/dev/random",
 		"/dev/urandom", "/dev/tty",
 	};
-	struct targets g;
 	unsigned int i;
 	int fd[8];
 
-	REQUIRE(targets_open(I, &g));
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		fd[i] = open(paths[i], O_RDONLY | O_CLOEXEC | O_NOCTTY);
 		NOTE("%s: %s", paths[i], fd[i] >= 0 ? "open" : mp_errname(errno));
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, fd[i], EV(EPOLLIN | EPOLLPRI | EPOLLERR, i)));
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, fd[i], EV(EPOLLIN | EPOLLPRI | EPOLLERR, i)));
 	}
 	NOTE("fdinfo pos/events only: the order of several files is compared in fdinfo_test");
-	FDINFO(g.ep);
+	FDINFO(g->ep);
 	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (fd[i] >= 0)
 			close(fd[i]);
-	targets_close(&g);
 }
 
 /* EPERM (row 3) comes before "epfd is not an instance" (row 5). */
-MP_SCENARIO(ctl, eperm_before_einval)
+TARGETS_SCENARIO(eperm_before_einval)
 {
-	struct targets g;
-
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.notep, EPOLL_CTL_ADD, g.reg, EV(EPOLLIN, 1)));
-	R(I->ctl(g.notep, EPOLL_CTL_DEL, g.dir, NULL));
-	R(I->ctl(g.reg, EPOLL_CTL_ADD, g.reg, EV(EPOLLIN, 1)));
-	R(I->ctl(g.reg, EPOLL_CTL_ADD, g.dir, EV(EPOLLIN, 1)));
+	R(I->ctl(g->notep, EPOLL_CTL_ADD, g->reg, EV(EPOLLIN, 1)));
+	R(I->ctl(g->notep, EPOLL_CTL_DEL, g->dir, NULL));
+	R(I->ctl(g->reg, EPOLL_CTL_ADD, g->reg, EV(EPOLLIN, 1)));
+	R(I->ctl(g->reg, EPOLL_CTL_ADD, g->dir, EV(EPOLLIN, 1)));
 	/* ... and before the EXCLUSIVE checks */
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.reg, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.reg, EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->reg, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->reg, EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 1)));
 	/* a regular file as epfd with a pollable target: EINVAL */
-	R(I->ctl(g.reg, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.dir, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	targets_close(&g);
+	R(I->ctl(g->reg, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->dir, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
 }
 
 /* Row 5: epfd is open but not an instance. */
-MP_SCENARIO(ctl, einval_epfd_not_instance)
+TARGETS_SCENARIO(einval_epfd_not_instance)
 {
-	struct targets g;
 	int efd, sv[2], devnull;
 
-	REQUIRE(targets_open(I, &g));
 	efd = eventfd(0, EFD_CLOEXEC);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	REQUIRE(efd >= 0 && devnull >= 0 && mp_socketpair(SOCK_STREAM, sv) == 0);
-	R(I->ctl(g.notep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.notep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.notep, EPOLL_CTL_DEL, g.p[0], NULL));
-	R(I->ctl(efd, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(sv[0], EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(devnull, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.p[1], EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->notep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->notep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->notep, EPOLL_CTL_DEL, g->p[0], NULL));
+	R(I->ctl(efd, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(sv[0], EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(devnull, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->p[1], EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
 	/* not an instance, and fd == epfd */
-	R(I->ctl(g.notep, EPOLL_CTL_ADD, g.notep, EV(EPOLLIN, 1)));
-	close(efd);
-	close(devnull);
-	close(sv[0]);
-	close(sv[1]);
-	targets_close(&g);
+	R(I->ctl(g->notep, EPOLL_CTL_ADD, g->notep, EV(EPOLLIN, 1)));
+	MP_CLOSE(efd, devnull, sv[0], sv[1]);
 }
 
 /* Row 5: an instance cannot watch itself, under any fd number or op. */
-MP_SCENARIO(ctl, einval_self)
+TARGETS_SCENARIO(einval_self)
 {
-	struct targets g;
 	int dup_ep;
 
-	REQUIRE(targets_open(I, &g));
-	dup_ep = dup(g.ep);
+	dup_ep = dup(g->ep);
 	REQUIRE(dup_ep >= 0);
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.ep, EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.ep, EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.ep, NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, dup_ep, EV(EPOLLIN, 1)));
-	R(I->ctl(dup_ep, EPOLL_CTL_ADD, g.ep, EV(EPOLLIN, 1)));
-	R(I->ctl(dup_ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->ep, EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->ep, EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->ep, NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, dup_ep, EV(EPOLLIN, 1)));
+	R(I->ctl(dup_ep, EPOLL_CTL_ADD, g->ep, EV(EPOLLIN, 1)));
+	R(I->ctl(dup_ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 2)));
 	/* self comes before the EXCLUSIVE rules */
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.ep, EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.ep, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	FDINFO(g.ep);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->ep, EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->ep, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	FDINFO(g->ep);
 	close(dup_ep);
-	targets_close(&g);
 }
 
 /* Row 6: EPOLLEXCLUSIVE with MOD, registered or not (before ENOENT). */
-MP_SCENARIO(ctl, exclusive_with_mod)
+TARGETS_SCENARIO(exclusive_with_mod)
 {
-	struct targets g;
-
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLEXCLUSIVE, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLOUT, 3)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLEXCLUSIVE, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLOUT, 3)));
 	/* DEL ignores the event and its flags */
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1], EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	FDINFO(g.ep);
-	targets_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[1], EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	FDINFO(g->ep);
 }
 
 /* Row 7: which bits may accompany EPOLLEXCLUSIVE on ADD. */
-MP_SCENARIO(ctl, exclusive_add_bits)
+TARGETS_SCENARIO(exclusive_add_bits)
 {
 	static const uint32_t bits[] = {
 		0, EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLWAKEUP, EPOLLET,
@@ -334,18 +295,15 @@ MP_SCENARIO(ctl, exclusive_add_bits)
 		1U << 20, 1U << 27, EPOLLIN | EPOLLONESHOT, EPOLLOUT | EPOLLPRI,
 	};
 	char buf[128];
-	struct targets g;
 	unsigned int i;
 
-	REQUIRE(targets_open(I, &g));
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
 		NOTE("EXCLUSIVE | %s", mp_evstr(bits[i], buf, sizeof(buf)));
-		if (R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1], EV(EPOLLEXCLUSIVE | bits[i], i))) == 0) {
-			FDINFO(g.ep);
-			R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1], NULL));
+		if (R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1], EV(EPOLLEXCLUSIVE | bits[i], i))) == 0) {
+			FDINFO(g->ep);
+			R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[1], NULL));
 		}
 	}
-	targets_close(&g);
 }
 
 /*
@@ -353,126 +311,104 @@ MP_SCENARIO(ctl, exclusive_add_bits)
  *       | (EXCLUSIVE?)
  *     inner       Row 7: an instance cannot be an EXCLUSIVE target.
  */
-MP_SCENARIO(ctl, exclusive_instance_target)
+TARGETS_SCENARIO(exclusive_instance_target)
 {
-	struct targets g;
 	int inner;
 
-	REQUIRE(targets_open(I, &g));
 	inner = I->create1(EPOLL_CLOEXEC);
 	REQUIRE(inner >= 0);
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, inner, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, inner, EV(EPOLLEXCLUSIVE, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, inner, EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, inner, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, inner, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	FDINFO(g.ep);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, inner, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, inner, EV(EPOLLEXCLUSIVE, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, inner, EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, inner, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, inner, EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	FDINFO(g->ep);
 	close(inner);
-	targets_close(&g);
 }
 
 /* Rows 7 and 9: bad EXCLUSIVE bits beat EEXIST; good ones meet it. */
-MP_SCENARIO(ctl, exclusive_before_eexist)
+TARGETS_SCENARIO(exclusive_before_eexist)
 {
-	struct targets g;
-
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLRDHUP, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 2)));
-	FDINFO(g.ep);
-	targets_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE | EPOLLRDHUP, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 2)));
+	FDINFO(g->ep);
 }
 
 /* Row 11: an item added with EPOLLEXCLUSIVE cannot be modified, only deleted. */
-MP_SCENARIO(ctl, exclusive_item_not_modifiable)
+TARGETS_SCENARIO(exclusive_item_not_modifiable)
 {
-	struct targets g;
-
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
-	FDINFO(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLIN, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(0, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 2)));
-	FDINFO(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 3)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLOUT, 4)));
-	FDINFO(g.ep);
-	targets_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 1)));
+	FDINFO(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLIN, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(0, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLIN | EPOLLEXCLUSIVE, 2)));
+	FDINFO(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 3)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLOUT, 4)));
+	FDINFO(g->ep);
 }
 
 /* Rows 9 and 10: EEXIST and ENOENT. */
-MP_SCENARIO(ctl, eexist_enoent)
+TARGETS_SCENARIO(eexist_enoent)
 {
-	struct targets g;
-
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLOUT | EPOLLET, 9)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLIN | EPOLLET, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[1], EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1], NULL));
-	FDINFO(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLIN, 1)));
-	FDINFO(g.ep);
-	targets_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLOUT | EPOLLET, 9)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLIN | EPOLLET, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[1], EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[1], NULL));
+	FDINFO(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLIN, 1)));
+	FDINFO(g->ep);
 }
 
 /* The key is (file, fd): a dup of a registered fd is a different item. */
-MP_SCENARIO(ctl, dup_is_another_key)
+TARGETS_SCENARIO(dup_is_another_key)
 {
-	struct targets g;
 	int d;
 
-	REQUIRE(targets_open(I, &g));
-	d = dup(g.p[0]);
+	d = dup(g->p[0]);
 	REQUIRE(d >= 0);
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, d, EV(EPOLLIN, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, d, NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, d, EV(EPOLLIN | EPOLLET, 2)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, d, EV(EPOLLIN, 3)));
-	FDINFO_ORDER(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], NULL));
-	FDINFO_ORDER(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, d, EV(EPOLLOUT, 4)));
-	FDINFO_ORDER(g.ep);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, d, EV(EPOLLIN, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, d, NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, d, EV(EPOLLIN | EPOLLET, 2)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, d, EV(EPOLLIN, 3)));
+	FDINFO_ORDER(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], NULL));
+	FDINFO_ORDER(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, d, EV(EPOLLOUT, 4)));
+	FDINFO_ORDER(g->ep);
 	close(d);
-	targets_close(&g);
 }
 
 /* ADD and MOD always OR in EPOLLERR|EPOLLHUP, as fdinfo shows (19, 1c, 18). */
-MP_SCENARIO(ctl, err_hup_always_added)
+TARGETS_SCENARIO(err_hup_always_added)
 {
-	struct targets g;
-
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1], EV(EPOLLOUT, 2)));
-	FDINFO(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(0, 3)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[1], EV(EPOLLERR | EPOLLHUP, 4)));
-	FDINFO(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(EPOLLET, 5)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[1], EV(EPOLLONESHOT, 6)));
-	FDINFO(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(0, 7)));
-	FDINFO(g.ep);
-	targets_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1], EV(EPOLLOUT, 2)));
+	FDINFO(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(0, 3)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[1], EV(EPOLLERR | EPOLLHUP, 4)));
+	FDINFO(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(EPOLLET, 5)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[1], EV(EPOLLONESHOT, 6)));
+	FDINFO(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(0, 7)));
+	FDINFO(g->ep);
 }
 
 /* Every flag, and unknown bits, are stored as given (WAKEUP: root keeps it). */
-MP_SCENARIO(ctl, event_bits_stored)
+TARGETS_SCENARIO(event_bits_stored)
 {
 	static const uint32_t masks[] = {
 		EPOLLIN | EPOLLPRI | EPOLLOUT | EPOLLRDNORM | EPOLLRDBAND | EPOLLWRNORM |
@@ -483,19 +419,16 @@ MP_SCENARIO(ctl, event_bits_stored)
 		0x0fff0000,
 		0xffffffff & ~EPOLLEXCLUSIVE,
 	};
-	struct targets g;
 	unsigned int i;
 
-	REQUIRE(targets_open(I, &g));
 	NOTE("euid %d", geteuid() == 0 ? 0 : 1);
 	for (i = 0; i < sizeof(masks) / sizeof(masks[0]); i++) {
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0], EV(masks[i], i)));
-		FDINFO(g.ep);
-		R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0], EV(masks[(i + 1) % 6], i + 100)));
-		FDINFO(g.ep);
-		R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0], NULL));
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0], EV(masks[i], i)));
+		FDINFO(g->ep);
+		R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0], EV(masks[(i + 1) % 6], i + 100)));
+		FDINFO(g->ep);
+		R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0], NULL));
 	}
-	targets_close(&g);
 }
 
 /*
@@ -536,46 +469,40 @@ MP_SCENARIO(ctl, wakeup_dropped_without_cap)
 }
 
 /* 64-bit data survives ADD, MOD and the trip through wait. */
-MP_SCENARIO(ctl, data_roundtrip)
+TARGETS_SCENARIO(data_roundtrip)
 {
 	static const uint64_t data[] = {
 		0, 1, 0xffffffffffffffffULL, 0x8000000000000001ULL, 0x1122334455667788ULL,
 		0x00000000ffffffffULL,
 	};
 	struct epoll_event evs[2];
-	struct targets g;
 	unsigned int i;
 
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1], EV(EPOLLOUT, data[0])));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1], EV(EPOLLOUT, data[0])));
 	for (i = 0; i < sizeof(data) / sizeof(data[0]); i++) {
-		R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[1], EV(EPOLLOUT, data[i])));
-		W(evs, I->wait(g.ep, evs, 2, 0));
+		R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[1], EV(EPOLLOUT, data[i])));
+		W(evs, I->wait(g->ep, evs, 2, 0));
 	}
-	FDINFO(g.ep);
-	targets_close(&g);
+	FDINFO(g->ep);
 }
 
 /* DEL then ADD gives a fresh item with the new mask and data. */
-MP_SCENARIO(ctl, del_then_readd)
+TARGETS_SCENARIO(del_then_readd)
 {
 	struct epoll_event evs[2];
-	struct targets g;
 
-	REQUIRE(targets_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1], EV(EPOLLOUT | EPOLLONESHOT, 1)));
-	W(evs, I->wait(g.ep, evs, 2, 0));
-	W(evs, I->wait(g.ep, evs, 2, 0));
-	FDINFO(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1], EV(EPOLLOUT | EPOLLONESHOT, 2)));
-	FDINFO(g.ep);
-	W(evs, I->wait(g.ep, evs, 2, 0));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1], EV(EPOLLOUT | EPOLLET, 3)));
-	W(evs, I->wait(g.ep, evs, 2, 0));
-	W(evs, I->wait(g.ep, evs, 2, 0));
-	targets_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1], EV(EPOLLOUT | EPOLLONESHOT, 1)));
+	W(evs, I->wait(g->ep, evs, 2, 0));
+	W(evs, I->wait(g->ep, evs, 2, 0));
+	FDINFO(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[1], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1], EV(EPOLLOUT | EPOLLONESHOT, 2)));
+	FDINFO(g->ep);
+	W(evs, I->wait(g->ep, evs, 2, 0));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[1], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1], EV(EPOLLOUT | EPOLLET, 3)));
+	W(evs, I->wait(g->ep, evs, 2, 0));
+	W(evs, I->wait(g->ep, evs, 2, 0));
 }
 
 /*
@@ -585,25 +512,22 @@ MP_SCENARIO(ctl, del_then_readd)
  *            |            the dup: the same instance.
  *           p[0]
  */
-MP_SCENARIO(ctl, ctl_on_closed_instance)
+TARGETS_SCENARIO(ctl_on_closed_instance)
 {
-	struct targets g;
 	int ep2, d;
 
-	REQUIRE(targets_open(I, &g));
 	ep2 = I->create1(0);
 	REQUIRE(ep2 >= 0);
 	d = dup(ep2);
 	REQUIRE(d >= 0);
-	R(I->ctl(ep2, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 1)));
+	R(I->ctl(ep2, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 1)));
 	close(ep2);
-	R(I->ctl(ep2, EPOLL_CTL_ADD, g.p[1], EV(EPOLLOUT, 2)));
-	R(I->ctl(d, EPOLL_CTL_ADD, g.p[1], EV(EPOLLOUT, 2)));
-	R(I->ctl(d, EPOLL_CTL_ADD, g.p[0], EV(EPOLLIN, 2)));
+	R(I->ctl(ep2, EPOLL_CTL_ADD, g->p[1], EV(EPOLLOUT, 2)));
+	R(I->ctl(d, EPOLL_CTL_ADD, g->p[1], EV(EPOLLOUT, 2)));
+	R(I->ctl(d, EPOLL_CTL_ADD, g->p[0], EV(EPOLLIN, 2)));
 	FDINFO(d);
 	close(d);
-	R(I->ctl(d, EPOLL_CTL_DEL, g.p[0], NULL));
-	targets_close(&g);
+	R(I->ctl(d, EPOLL_CTL_DEL, g->p[0], NULL));
 }
 
 /*
@@ -612,33 +536,29 @@ MP_SCENARIO(ctl, ctl_on_closed_instance)
  *   r0  w0    ...     r39  w39     40 pipes, both ends: every ADD, MOD and
  *                                  DEL lands on the right item.
  */
-MP_SCENARIO(ctl, many_items)
+TARGETS_SCENARIO(many_items)
 {
 	struct epoll_event evs[64];
 	int p[40][2], i, n;
-	struct targets g;
 
-	REQUIRE(targets_open(I, &g));
 	for (i = 0; i < 40; i++)
 		REQUIRE(mp_pipe(p[i]) == 0);
 	for (i = 0; i < 40; i++) {
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, p[i][0], EV(EPOLLIN, i)));
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, p[i][1], EV(EPOLLOUT | EPOLLET, 1000 + i)));
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, p[i][0], EV(EPOLLIN, i)));
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, p[i][1], EV(EPOLLOUT | EPOLLET, 1000 + i)));
 	}
 	for (i = 0; i < 40; i += 3)
-		R(I->ctl(g.ep, EPOLL_CTL_DEL, p[i][1], NULL));
+		R(I->ctl(g->ep, EPOLL_CTL_DEL, p[i][1], NULL));
 	for (i = 1; i < 40; i += 3)
-		R(I->ctl(g.ep, EPOLL_CTL_MOD, p[i][0], EV(EPOLLIN | EPOLLOUT, 2000 + i)));
-	FDINFO(g.ep);
+		R(I->ctl(g->ep, EPOLL_CTL_MOD, p[i][0], EV(EPOLLIN | EPOLLOUT, 2000 + i)));
+	FDINFO(g->ep);
 	for (i = 0; i < 40; i += 5)
 		REQUIRE(mp_put(p[i][1], "x") == 1);
-	n = W(evs, I->wait(g.ep, evs, 64, 0));
+	n = W(evs, I->wait(g->ep, evs, 64, 0));
 	NOTE("%d", n);
 	for (i = 0; i < 40; i++) {
-		close(p[i][0]);
-		close(p[i][1]);
+		MP_CLOSE(p[i][0], p[i][1]);
 	}
-	targets_close(&g);
 }
 
 TEST_HARNESS_MAIN

@@ -38,11 +38,7 @@ MP_SCENARIO(fdinfo, one_file_dups_in_fd_order)
 	R(I->ctl(ep, EPOLL_CTL_DEL, p[0], NULL));
 	R(I->ctl(ep, EPOLL_CTL_ADD, p[0], EV(EPOLLPRI, 7)));
 	FDINFO_ORDER(ep);
-	close(d1);
-	close(d2);
-	close(p[0]);
-	close(p[1]);
-	close(ep);
+	MP_CLOSE(d1, d2, p[0], p[1], ep);
 }
 
 /*
@@ -66,8 +62,7 @@ MP_SCENARIO(fdinfo, target_file_position)
 	FDINFO_ORDER(ep);
 	R(lseek(fd, 0, SEEK_SET));
 	FDINFO_ORDER(ep);
-	close(fd);
-	close(ep);
+	MP_CLOSE(fd, ep);
 }
 
 /*
@@ -92,8 +87,7 @@ MP_SCENARIO(fdinfo, events_and_data_fields)
 	FDINFO_ORDER(ep);
 	R(I->ctl(ep, EPOLL_CTL_MOD, e, EV(EPOLLRDNORM | EPOLLWRBAND | EPOLLMSG, 12345678)));
 	FDINFO_ORDER(ep);
-	close(e);
-	close(ep);
+	MP_CLOSE(e, ep);
 }
 
 /*
@@ -112,10 +106,7 @@ MP_SCENARIO(fdinfo, instance_as_target)
 	R(I->ctl(outer, EPOLL_CTL_ADD, inner, EV(EPOLLIN, 2)));
 	FDINFO_ORDER(outer);
 	FDINFO_ORDER(inner);
-	close(outer);
-	close(inner);
-	close(p[0]);
-	close(p[1]);
+	MP_CLOSE(outer, inner, p[0], p[1]);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -129,6 +120,7 @@ struct shared_targets {
 	int pipes[NT][2];
 	int efd[NT];
 	int sv[NT][2];
+	int ep[2];	/* ep[0] on epoll, ep[1] on the implementation under test */
 };
 
 static bool targets_make(struct shared_targets *s)
@@ -156,13 +148,24 @@ static void targets_free(struct shared_targets *s)
 {
 	int i;
 
-	for (i = 0; i < NT; i++) {
-		close(s->pipes[i][0]);
-		close(s->pipes[i][1]);
-		close(s->sv[i][0]);
-		close(s->sv[i][1]);
-		close(s->efd[i]);
-	}
+	for (i = 0; i < NT; i++)
+		MP_CLOSE(s->pipes[i][0], s->pipes[i][1], s->sv[i][0], s->sv[i][1], s->efd[i]);
+}
+
+/* The targets, and an instance on each side: ep[0] on epoll, ep[1] on the one under test. */
+static bool shared_open(struct shared_targets *s, const struct mp_impl *Ip[2])
+{
+	if (!targets_make(s))
+		return false;
+	s->ep[0] = Ip[0]->create1(0);
+	s->ep[1] = Ip[1]->create1(0);
+	return s->ep[0] >= 0 && s->ep[1] >= 0;
+}
+
+static void shared_close(struct shared_targets *s)
+{
+	MP_CLOSE(s->ep[0], s->ep[1]);
+	targets_free(s);
 }
 
 static void add_all(struct mp_tr *t, const struct mp_impl *I, int ep, const int *fds, int n,
@@ -176,91 +179,86 @@ static void add_all(struct mp_tr *t, const struct mp_impl *I, int ep, const int 
 }
 
 /*
+ * SHARED_PAIRED(name): a paired scenario whose body finds the targets and
+ * both instances open (shared_open()), and leaves them to be closed after
+ * it.
+ */
+#define SHARED_PAIRED(name)						\
+	static void shared_##name(struct mp_tr *tp[2], const struct mp_impl *Ip[2],	\
+				  struct shared_targets *s);		\
+	MP_PAIRED(fdinfo, name)						\
+	{								\
+		struct mp_tr *t = tp[0];				\
+		struct shared_targets s;				\
+									\
+		REQUIRE(shared_open(&s, Ip));				\
+		shared_##name(tp, Ip, &s);				\
+		shared_close(&s);					\
+	}								\
+	static void shared_##name(struct mp_tr *tp[2], const struct mp_impl *Ip[2],	\
+				  struct shared_targets *s)
+
+/*
  *        epoll            instance under test
  *      /  |  ...  \       /   |   ...  \
  *   12 pipes (one end each), 12 socketpair ends, 12 eventfds, plus dups:
  *   both list them in the same order: file address, then fd.
  */
-MP_PAIRED(fdinfo, rb_order_many_files)
+SHARED_PAIRED(rb_order_many_files)
 {
 	struct mp_tr *t = tp[0];
-	struct shared_targets s;
-	int ep[2], k, dups[6], i;
+	int k, dups[6], i;
 
-	REQUIRE(targets_make(&s));
 	for (i = 0; i < 6; i++) {
-		dups[i] = dup(s.fd[i * 5]);
+		dups[i] = dup(s->fd[i * 5]);
 		REQUIRE(dups[i] >= 0);
 	}
 	for (k = 0; k < 2; k++) {
-		ep[k] = Ip[k]->create1(0);
-		REQUIRE(ep[k] >= 0);
-		add_all(tp[k], Ip[k], ep[k], s.fd, s.n, 7);
-		add_all(tp[k], Ip[k], ep[k], dups, 6, 5);
-		tr_fdinfo(tp[k], __LINE__, ep[k], false);
+		add_all(tp[k], Ip[k], s->ep[k], s->fd, s->n, 7);
+		add_all(tp[k], Ip[k], s->ep[k], dups, 6, 5);
+		tr_fdinfo(tp[k], __LINE__, s->ep[k], false);
 	}
-	for (k = 0; k < 2; k++)
-		close(ep[k]);
-	for (i = 0; i < 6; i++)
-		close(dups[i]);
-	targets_free(&s);
+	mp_close_fds(dups, 6);
 }
 
 /*
  * The same, after DELs and re-ADDs in another order, and MODs: the order
  * depends only on the keys.
  */
-MP_PAIRED(fdinfo, rb_order_after_churn)
+SHARED_PAIRED(rb_order_after_churn)
 {
-	struct mp_tr *t = tp[0];
-	struct shared_targets s;
-	int ep[2], k, i;
+	int k, i;
 
-	REQUIRE(targets_make(&s));
 	for (k = 0; k < 2; k++) {
-		ep[k] = Ip[k]->create1(0);
-		REQUIRE(ep[k] >= 0);
-		add_all(tp[k], Ip[k], ep[k], s.fd, s.n, 1);
-		for (i = 0; i < s.n; i += 3)
-			Ip[k]->ctl(ep[k], EPOLL_CTL_DEL, s.fd[i], NULL);
-		for (i = 1; i < s.n; i += 4)
-			Ip[k]->ctl(ep[k], EPOLL_CTL_MOD, s.fd[i], EV(EPOLLIN | EPOLLET, i));
-		tr_fdinfo(tp[k], __LINE__, ep[k], false);
-		for (i = s.n - 1; i >= 0; i -= 3)
-			Ip[k]->ctl(ep[k], EPOLL_CTL_ADD, s.fd[i], EV(EPOLLOUT, 1000 + i));
-		tr_fdinfo(tp[k], __LINE__, ep[k], false);
+		add_all(tp[k], Ip[k], s->ep[k], s->fd, s->n, 1);
+		for (i = 0; i < s->n; i += 3)
+			Ip[k]->ctl(s->ep[k], EPOLL_CTL_DEL, s->fd[i], NULL);
+		for (i = 1; i < s->n; i += 4)
+			Ip[k]->ctl(s->ep[k], EPOLL_CTL_MOD, s->fd[i], EV(EPOLLIN | EPOLLET, i));
+		tr_fdinfo(tp[k], __LINE__, s->ep[k], false);
+		for (i = s->n - 1; i >= 0; i -= 3)
+			Ip[k]->ctl(s->ep[k], EPOLL_CTL_ADD, s->fd[i], EV(EPOLLOUT, 1000 + i));
+		tr_fdinfo(tp[k], __LINE__, s->ep[k], false);
 	}
-	for (k = 0; k < 2; k++)
-		close(ep[k]);
-	targets_free(&s);
 }
 
 /*
  * The order also decides ready-list independent things such as which items
  * a closed instance had; here: closing a file removes exactly its lines.
  */
-MP_PAIRED(fdinfo, rb_order_after_closing_files)
+SHARED_PAIRED(rb_order_after_closing_files)
 {
-	struct mp_tr *t = tp[0];
-	struct shared_targets s;
-	int ep[2], k, i;
+	int k, i;
 
-	REQUIRE(targets_make(&s));
-	for (k = 0; k < 2; k++) {
-		ep[k] = Ip[k]->create1(0);
-		REQUIRE(ep[k] >= 0);
-		add_all(tp[k], Ip[k], ep[k], s.fd, s.n, 5);
-	}
+	for (k = 0; k < 2; k++)
+		add_all(tp[k], Ip[k], s->ep[k], s->fd, s->n, 5);
 	/* close some files outright (all their fds), keep others through dups */
 	for (i = 0; i < NT; i += 3) {
-		close(s.efd[i]);
-		s.efd[i] = -1;
+		close(s->efd[i]);
+		s->efd[i] = -1;
 	}
 	for (k = 0; k < 2; k++)
-		tr_fdinfo(tp[k], __LINE__, ep[k], false);
-	for (k = 0; k < 2; k++)
-		close(ep[k]);
-	targets_free(&s);
+		tr_fdinfo(tp[k], __LINE__, s->ep[k], false);
 }
 
 TEST_HARNESS_MAIN

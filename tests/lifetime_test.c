@@ -49,8 +49,7 @@ MP_SCENARIO(lifetime, dup_close_keeps_item)
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(write(p[1], "y", 1));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(p[1]);
-	close(ep);
+	MP_CLOSE(p[1], ep);
 }
 
 /*
@@ -85,10 +84,7 @@ MP_SCENARIO(lifetime, fd_number_reused)
 	R(I->ctl(ep, EPOLL_CTL_DEL, n, NULL));
 	close(keep);
 	FDINFO(ep);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
-	close(ep);
+	MP_CLOSE(a[1], b[0], b[1], ep);
 }
 
 /*
@@ -116,12 +112,7 @@ MP_SCENARIO(lifetime, close_and_dup2_over_item)
 	R(I->ctl(ep, EPOLL_CTL_ADD, b[0], EV(EPOLLIN, 0xc)));
 	REQUIRE(mp_put(c[1], "x") == 1);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
-	close(c[0]);
-	close(c[1]);
-	close(ep);
+	MP_CLOSE(a[1], b[0], b[1], c[0], c[1], ep);
 }
 
 /*
@@ -198,11 +189,7 @@ MP_SCENARIO(lifetime, fork_shares_instance)
 	R(I->ctl(f.ep, EPOLL_CTL_DEL, f.q[1], NULL));
 	R(I->ctl(f.ep, EPOLL_CTL_DEL, f.p[0], NULL));
 	FDINFO(f.ep);
-	close(f.p[0]);
-	close(f.p[1]);
-	close(f.q[0]);
-	close(f.q[1]);
-	close(f.ep);
+	MP_CLOSE(f.p[0], f.p[1], f.q[0], f.q[1], f.ep);
 }
 
 static void child_closes_instance(struct mp_tr *t, void *arg)
@@ -225,11 +212,7 @@ MP_SCENARIO(lifetime, fork_child_closes_instance)
 	mp_in_child(t, child_closes_instance, &f);
 	W(evs, I->wait(f.ep, evs, 4, 0));
 	FDINFO(f.ep);
-	close(f.p[0]);
-	close(f.p[1]);
-	close(f.q[0]);
-	close(f.q[1]);
-	close(f.ep);
+	MP_CLOSE(f.p[0], f.p[1], f.q[0], f.q[1], f.ep);
 }
 
 /*
@@ -305,9 +288,7 @@ MP_SCENARIO(lifetime, tcp_close_registered_socket)
 	NOTE("peer: %s", peer_state(s));
 	FDINFO(ep1);
 	FDINFO(ep2);
-	close(s);
-	close(ep1);
-	close(ep2);
+	MP_CLOSE(s, ep1, ep2);
 }
 
 struct closer {
@@ -355,8 +336,7 @@ MP_SCENARIO(lifetime, close_instance_during_wait)
 	REQUIRE(mp_put(p[1], "x") == 1);
 	mp_join(th);
 	tr_events(t, __LINE__, "wait in the thread", c.ret, 0, c.ev, 4);
-	close(p[0]);
-	close(p[1]);
+	MP_CLOSE(p[0], p[1]);
 }
 
 /*
@@ -399,10 +379,7 @@ MP_SCENARIO(lifetime, fd_in_flight_keeps_item)
 	close(got);
 	FDINFO(ep);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(p[1]);
-	close(sv[0]);
-	close(sv[1]);
-	close(ep);
+	MP_CLOSE(p[1], sv[0], sv[1], ep);
 }
 
 /*
@@ -430,10 +407,7 @@ MP_SCENARIO(lifetime, close_instance_with_items)
 	ep1 = I->create1(0);
 	R(I->ctl(ep1, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x4)));
 	W(evs, I->wait(ep1, evs, 4, 0));
-	close(ep1);
-	close(ep2);
-	close(p[0]);
-	close(p[1]);
+	MP_CLOSE(ep1, ep2, p[0], p[1]);
 }
 
 /*
@@ -517,13 +491,7 @@ TEST(hook_disarmed_pins_files)
 	ASSERT_EQ(0, mp_minipoll.ctl(mp, EPOLL_CTL_ADD, d[0], &ev));
 	EXPECT_EQ(wc, write_after_reader_close(d));
 
-	close(mp);
-	close(ep);
-	close(ctl);
-	close(a[1]);
-	close(b[1]);
-	close(c[1]);
-	close(d[1]);
+	MP_CLOSE(mp, ep, ctl, a[1], b[1], c[1], d[1]);
 }
 
 TEST_HARNESS_MAIN

@@ -525,10 +525,9 @@ static void check_is_minipoll(struct mp_tr *t, const struct mp_impl *impl)
 		close(fd);
 }
 
-char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, struct mp_result *res)
+/* Fork a scenario's run: the child ignores SIGPIPE (a closed peer is an EPIPE to record). */
+static pid_t run_fork(void)
 {
-	struct mp_tr *t = tr_new_shared(impl);
-	char how[128];
 	pid_t pid;
 
 	fflush(stdout);
@@ -538,8 +537,19 @@ char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, struct 
 		perror("fork");
 		abort();
 	}
-	if (pid == 0) {
+	if (pid == 0)
 		signal(SIGPIPE, SIG_IGN);
+	return pid;
+}
+
+char *mp_run(const struct mp_impl *impl, mp_scenario_fn fn, int timeout, struct mp_result *res)
+{
+	struct mp_tr *t = tr_new_shared(impl);
+	char how[128];
+	pid_t pid;
+
+	pid = run_fork();
+	if (pid == 0) {
 		check_is_minipoll(t, impl);
 		fn(t, impl);
 		if (!t->aborted && !t->skipped)
@@ -560,15 +570,8 @@ void mp_run_paired(const struct mp_impl *impl, mp_paired_fn fn, int timeout,
 	char how[128];
 	pid_t pid;
 
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		perror("fork");
-		abort();
-	}
+	pid = run_fork();
 	if (pid == 0) {
-		signal(SIGPIPE, SIG_IGN);
 		check_is_minipoll(t[1], impl);
 		fn(t, I);
 		_exit(t[0]->aborted || t[1]->aborted ? 3 : 0);
@@ -734,6 +737,15 @@ struct epoll_event mp_ev(uint32_t events, uint64_t data)
 int mp_pipe(int p[2])
 {
 	return pipe2(p, O_NONBLOCK | O_CLOEXEC);
+}
+
+void mp_close_fds(const int *fds, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 }
 
 int mp_socketpair(int type, int sv[2])

@@ -335,6 +335,26 @@ static inline void mp_compare_paired(struct __test_metadata *_metadata,
 
 #define MP_SCENARIO(fx, name) MP_SCENARIO_TIMEOUT(fx, name, MP_RUN_TIMEOUT)
 
+/*
+ * MP_SCENARIO_ON(fx, name, type, var, open, close): a scenario whose body
+ * gets the setup it shares with its neighbours as `type *var`: opened by
+ * REQUIRE(open(I, var)) before the body, closed by close(var) after it, so
+ * that the body holds only its steps. A test file names its own, e.g.
+ *	#define PIPES_SCENARIO(name) \
+ *		MP_SCENARIO_ON(ready, name, struct pipes, g, pipes_open, pipes_close)
+ */
+#define MP_SCENARIO_ON(fx, name, type, var, open, close)		\
+	static void on_##name(struct mp_tr *t, const struct mp_impl *I, type *var); \
+	MP_SCENARIO(fx, name)						\
+	{								\
+		type var;						\
+									\
+		REQUIRE((open)(I, &var));				\
+		on_##name(t, I, &var);					\
+		(close)(&var);						\
+	}								\
+	static void on_##name(struct mp_tr *t, const struct mp_impl *I, type *var)
+
 /* A scenario without its TEST_F, for tests that wrap mp_compare() themselves. */
 #define MP_SCENARIO_FN(name) \
 	static void scn_##name(struct mp_tr *t, const struct mp_impl *I)
@@ -356,6 +376,11 @@ struct epoll_event mp_ev(uint32_t events, uint64_t data);
 #define EV(e_, d_) (&(struct epoll_event){ .events = (e_), .data.u64 = (d_) })
 
 int mp_pipe(int p[2]);			/* O_NONBLOCK | O_CLOEXEC */
+/* Close the fds of a list in order, skipping negative ones: MP_CLOSE(ep, p[0], p[1]). */
+void mp_close_fds(const int *fds, int n);
+#define MP_CLOSE(...)							\
+	mp_close_fds((const int[]){ __VA_ARGS__ },			\
+		     (int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)))
 int mp_socketpair(int type, int sv[2]);	/* AF_UNIX, non-blocking */
 int mp_tcp_listener(int *port);		/* 127.0.0.1, ephemeral port */
 int mp_tcp_connect(int port);		/* blocking connect, then non-blocking */

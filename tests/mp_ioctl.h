@@ -6,9 +6,13 @@
 #ifndef MP_IOCTL_H
 #define MP_IOCTL_H
 
+#include <signal.h>
 #include <stdint.h>
+#include <unistd.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
 
 #include <linux/minipoll.h>
 
@@ -27,6 +31,33 @@ static inline int mp_wait(int mp, struct epoll_event *evs, int max, int timeout_
 	};
 
 	return ioctl(mp, MINIPOLL_IOC_WAIT, &w);
+}
+
+/*
+ * A signalfd for sig whose item (events, data) a forked child added to mp
+ * on the child's own signal handlers, then exited: once it is reaped the
+ * handlers are gone and their queue has said POLLFREE. The signalfd, or -1.
+ */
+static inline int mp_signalfd_of_reaped_child(int mp, int sig, uint32_t events, uint64_t data)
+{
+	sigset_t mask;
+	int sfd, status;
+	pid_t pid;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, sig);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (sfd < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0)
+		_exit(mp_ctl(mp, EPOLL_CTL_ADD, sfd, events, data) ? 1 : 0);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status)) {
+		close(sfd);
+		return -1;
+	}
+	return sfd;
 }
 
 #endif

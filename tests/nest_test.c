@@ -13,6 +13,44 @@
 
 MP_FIXTURE(nest);
 
+/* Create n instances into e[0..n-1]. */
+static bool instances_open(const struct mp_impl *I, int *e, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		e[i] = I->create1(0);
+		if (e[i] < 0)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The chain most scenarios start from: a pipe's read end in inner
+ * (IN, data 0x1), inner in outer (events, data 0x2).
+ */
+struct chain {
+	int outer, inner, p[2];
+};
+
+static bool chain_open(struct mp_tr *t, const struct mp_impl *I, struct chain *c,
+		       uint32_t events)
+{
+	c->outer = I->create1(0);
+	c->inner = I->create1(0);
+	if (c->outer < 0 || c->inner < 0 || mp_pipe(c->p))
+		return false;
+	R(I->ctl(c->inner, EPOLL_CTL_ADD, c->p[0], EV(EPOLLIN, 0x1)));
+	R(I->ctl(c->outer, EPOLL_CTL_ADD, c->inner, EV(events, 0x2)));
+	return true;
+}
+
+static void chain_close(struct chain *c)
+{
+	MP_CLOSE(c->outer, c->inner, c->p[0], c->p[1]);
+}
+
 /*
  *     outer
  *       | (IN)
@@ -25,25 +63,18 @@ MP_FIXTURE(nest);
 MP_SCENARIO(nest, chain_of_two)
 {
 	struct epoll_event evs[4];
-	int outer, inner, p[2];
+	struct chain c;
 
-	outer = I->create1(0);
-	inner = I->create1(0);
-	REQUIRE(outer >= 0 && inner >= 0 && mp_pipe(p) == 0);
-	R(I->ctl(inner, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x1)));
-	R(I->ctl(outer, EPOLL_CTL_ADD, inner, EV(EPOLLIN | EPOLLOUT | EPOLLRDNORM, 0x2)));
-	W(evs, I->wait(outer, evs, 4, 0));
-	REQUIRE(mp_put(p[1], "x") == 1);
-	W(evs, I->wait(outer, evs, 4, 0));
-	W(evs, I->wait(outer, evs, 4, 0));
-	W(evs, I->wait(inner, evs, 4, 0));
-	mp_drain(p[0]);
-	W(evs, I->wait(outer, evs, 4, 0));
-	FDINFO(outer);
-	close(outer);
-	close(inner);
-	close(p[0]);
-	close(p[1]);
+	REQUIRE(chain_open(t, I, &c, EPOLLIN | EPOLLOUT | EPOLLRDNORM));
+	W(evs, I->wait(c.outer, evs, 4, 0));
+	REQUIRE(mp_put(c.p[1], "x") == 1);
+	W(evs, I->wait(c.outer, evs, 4, 0));
+	W(evs, I->wait(c.outer, evs, 4, 0));
+	W(evs, I->wait(c.inner, evs, 4, 0));
+	mp_drain(c.p[0]);
+	W(evs, I->wait(c.outer, evs, 4, 0));
+	FDINFO(c.outer);
+	chain_close(&c);
 }
 
 /*
@@ -79,12 +110,7 @@ MP_SCENARIO(nest, et_outer_lt_outer)
 	W(evs, I->wait(outer, evs, 4, 0));
 	W(evs, I->wait(inner, evs, 4, 0));
 	W(evs, I->wait(outer, evs, 4, 0));
-	close(outer);
-	close(inner);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	MP_CLOSE(outer, inner, a[0], a[1], b[0], b[1]);
 }
 
 /*
@@ -122,11 +148,7 @@ MP_SCENARIO(nest, poll_on_instance)
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(poll(&pfd, 1, 0));
 	NOTE("revents %#x", pfd.revents);
-	close(ep);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	MP_CLOSE(ep, a[0], a[1], b[0], b[1]);
 }
 
 struct blocked_poll {
@@ -205,11 +227,7 @@ MP_SCENARIO(nest, wakeup_through_chain)
 	mp_join(tb);
 	NOTE("poll: %d, revents %#x", bp.ret, bp.revents);
 	tr_events(t, __LINE__, "wait in thread B", bw.ret, 0, bw.ev, 4);
-	close(top);
-	close(mid);
-	close(bot);
-	close(p[0]);
-	close(p[1]);
+	MP_CLOSE(top, mid, bot, p[0], p[1]);
 }
 
 /*
@@ -226,20 +244,14 @@ MP_SCENARIO(nest, eloop_bottom_up)
 {
 	int e[8], p[2], i;
 
-	REQUIRE(mp_pipe(p) == 0);
-	for (i = 1; i < 8; i++) {
-		e[i] = I->create1(0);
-		REQUIRE(e[i] >= 0);
-	}
+	REQUIRE(mp_pipe(p) == 0 && instances_open(I, e + 1, 7));
 	R(I->ctl(e[1], EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 1)));
 	for (i = 2; i < 8; i++) {
 		NOTE("e%d <- e%d", i, i - 1);
 		R(I->ctl(e[i], EPOLL_CTL_ADD, e[i - 1], EV(EPOLLIN, i)));
 	}
-	for (i = 1; i < 8; i++)
-		close(e[i]);
-	close(p[0]);
-	close(p[1]);
+	mp_close_fds(e + 1, 7);
+	MP_CLOSE(p[0], p[1]);
 }
 
 /*
@@ -255,21 +267,15 @@ MP_SCENARIO(nest, eloop_top_down)
 {
 	int e[8], p[2], i;
 
-	REQUIRE(mp_pipe(p) == 0);
-	for (i = 0; i < 8; i++) {
-		e[i] = I->create1(0);
-		REQUIRE(e[i] >= 0);
-	}
+	REQUIRE(mp_pipe(p) == 0 && instances_open(I, e, 8));
 	for (i = 1; i < 8; i++) {
 		NOTE("t%d <- t%d", i - 1, i);
 		R(I->ctl(e[i - 1], EPOLL_CTL_ADD, e[i], EV(EPOLLIN, i)));
 	}
 	/* a plain file at the bottom of the longest chain is fine */
 	R(I->ctl(e[4], EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 100)));
-	for (i = 0; i < 8; i++)
-		close(e[i]);
-	close(p[0]);
-	close(p[1]);
+	mp_close_fds(e, 8);
+	MP_CLOSE(p[0], p[1]);
 }
 
 /*
@@ -280,17 +286,10 @@ MP_SCENARIO(nest, eloop_top_down)
  */
 MP_SCENARIO(nest, eloop_joined_chains)
 {
-	int a[4], b[4], c[3], i;
+	int a[4], b[4], c[3];
 
-	for (i = 1; i < 4; i++) {
-		a[i] = I->create1(0);
-		b[i] = I->create1(0);
-		REQUIRE(a[i] >= 0 && b[i] >= 0);
-	}
-	for (i = 0; i < 3; i++) {
-		c[i] = I->create1(0);
-		REQUIRE(c[i] >= 0);
-	}
+	REQUIRE(instances_open(I, a + 1, 3) && instances_open(I, b + 1, 3) &&
+		instances_open(I, c, 3));
 	R(I->ctl(a[2], EPOLL_CTL_ADD, a[1], EV(EPOLLIN, 1)));
 	R(I->ctl(a[3], EPOLL_CTL_ADD, a[2], EV(EPOLLIN, 2)));
 	R(I->ctl(b[2], EPOLL_CTL_ADD, b[1], EV(EPOLLIN, 3)));
@@ -307,12 +306,9 @@ MP_SCENARIO(nest, eloop_joined_chains)
 	NOTE("c1 -> c2 -> b3? b3 is 3 deep: 3 + 2 = 5 ok, then one more on top");
 	R(I->ctl(c[1], EPOLL_CTL_ADD, b[3], EV(EPOLLIN, 10)));
 	R(I->ctl(c[2], EPOLL_CTL_ADD, c[1], EV(EPOLLIN, 11)));
-	for (i = 1; i < 4; i++) {
-		close(a[i]);
-		close(b[i]);
-	}
-	for (i = 0; i < 3; i++)
-		close(c[i]);
+	mp_close_fds(a + 1, 3);
+	mp_close_fds(b + 1, 3);
+	mp_close_fds(c, 3);
 }
 
 /*
@@ -321,12 +317,9 @@ MP_SCENARIO(nest, eloop_joined_chains)
  */
 MP_SCENARIO(nest, eloop_cycles)
 {
-	int e[4], i;
+	int e[4];
 
-	for (i = 1; i < 4; i++) {
-		e[i] = I->create1(0);
-		REQUIRE(e[i] >= 0);
-	}
+	REQUIRE(instances_open(I, e + 1, 3));
 	R(I->ctl(e[2], EPOLL_CTL_ADD, e[1], EV(EPOLLIN, 1)));
 	R(I->ctl(e[1], EPOLL_CTL_ADD, e[2], EV(EPOLLIN, 2)));
 	R(I->ctl(e[3], EPOLL_CTL_ADD, e[2], EV(EPOLLIN, 3)));
@@ -340,8 +333,20 @@ MP_SCENARIO(nest, eloop_cycles)
 	FDINFO(e[1]);
 	FDINFO(e[2]);
 	FDINFO(e[3]);
-	for (i = 1; i < 4; i++)
-		close(e[i]);
+	mp_close_fds(e + 1, 3);
+}
+
+/* ADD fd into ep (data i); a refusal is noted as "ADD <what, with i + 1>: -1 ERRNO". */
+static int add_or_note(struct mp_tr *t, const struct mp_impl *I, int ep, int fd, int i,
+		       const char *what)
+{
+	char name[32];
+
+	if (!I->ctl(ep, EPOLL_CTL_ADD, fd, EV(EPOLLIN, i)))
+		return 0;
+	snprintf(name, sizeof(name), what, i + 1);
+	NOTE("ADD %s: -1 %s", name, mp_errname(errno));
+	return -1;
 }
 
 /*
@@ -364,29 +369,14 @@ static void reverse_paths(struct mp_tr *t, const struct mp_impl *I, bool top_fir
 		e[i] = I->create1(0);
 		REQUIRE(e[i] >= 0);
 		n++;
-		if (top_first) {
-			r = I->ctl(top, EPOLL_CTL_ADD, e[i], EV(EPOLLIN, i));
-			if (r) {
-				NOTE("ADD e%d into top: -1 %s", i + 1, mp_errname(errno));
-				break;
-			}
-			r = I->ctl(e[i], EPOLL_CTL_ADD, p[0], EV(EPOLLIN, i));
-			if (r) {
-				NOTE("ADD pipe into e%d: -1 %s", i + 1, mp_errname(errno));
-				break;
-			}
-		} else {
-			r = I->ctl(e[i], EPOLL_CTL_ADD, p[0], EV(EPOLLIN, i));
-			if (r) {
-				NOTE("ADD pipe into e%d: -1 %s", i + 1, mp_errname(errno));
-				break;
-			}
-			r = I->ctl(top, EPOLL_CTL_ADD, e[i], EV(EPOLLIN, i));
-			if (r) {
-				NOTE("ADD e%d into top: -1 %s", i + 1, mp_errname(errno));
-				break;
-			}
-		}
+		if (top_first)
+			r = add_or_note(t, I, top, e[i], i, "e%d into top") ?:
+			    add_or_note(t, I, e[i], p[0], i, "pipe into e%d");
+		else
+			r = add_or_note(t, I, e[i], p[0], i, "pipe into e%d") ?:
+			    add_or_note(t, I, top, e[i], i, "e%d into top");
+		if (r)
+			break;
 	}
 	NOTE("instances created: %d, last result %d", n, r);
 	/* the refused one left nothing behind: a wakeup still works */
@@ -396,11 +386,8 @@ static void reverse_paths(struct mp_tr *t, const struct mp_impl *I, bool top_fir
 
 		W(evs, I->wait(top, evs, 4, 0));
 	}
-	for (i = 0; i < n; i++)
-		close(e[i]);
-	close(top);
-	close(p[0]);
-	close(p[1]);
+	mp_close_fds(e, n);
+	MP_CLOSE(top, p[0], p[1]);
 }
 
 MP_SCENARIO_TIMEOUT(nest, reverse_path_limit_add_pipe_first, 60)
@@ -434,22 +421,13 @@ MP_SCENARIO_TIMEOUT(nest, reverse_path_limit_length3, 60)
 		e[i] = I->create1(0);
 		REQUIRE(e[i] >= 0);
 		n++;
-		if (I->ctl(e[i], EPOLL_CTL_ADD, p[0], EV(EPOLLIN, i))) {
-			NOTE("ADD pipe into e%d: -1 %s", i + 1, mp_errname(errno));
+		if (add_or_note(t, I, e[i], p[0], i, "pipe into e%d") ||
+		    add_or_note(t, I, m, e[i], i, "e%d into m"))
 			break;
-		}
-		if (I->ctl(m, EPOLL_CTL_ADD, e[i], EV(EPOLLIN, i))) {
-			NOTE("ADD e%d into m: -1 %s", i + 1, mp_errname(errno));
-			break;
-		}
 	}
 	NOTE("instances: %d", n);
-	for (i = 0; i < n; i++)
-		close(e[i]);
-	close(m);
-	close(top);
-	close(p[0]);
-	close(p[1]);
+	mp_close_fds(e, n);
+	MP_CLOSE(m, top, p[0], p[1]);
 }
 
 /*
@@ -476,10 +454,8 @@ MP_SCENARIO_TIMEOUT(nest, flat_fanout_unlimited, 60)
 		if (I->wait(e[i], evs, 2, 0) == 1 && evs[0].data.u64 == (uint64_t)i)
 			ready++;
 	NOTE("instances reporting the pipe: %d", ready);
-	for (i = 0; i < 1100; i++)
-		close(e[i]);
-	close(p[0]);
-	close(p[1]);
+	mp_close_fds(e, 1100);
+	MP_CLOSE(p[0], p[1]);
 }
 
 /*
@@ -492,27 +468,20 @@ MP_SCENARIO_TIMEOUT(nest, flat_fanout_unlimited, 60)
 MP_SCENARIO(nest, close_inner)
 {
 	struct epoll_event evs[4];
-	int outer, inner, p[2];
+	struct chain c;
 
-	outer = I->create1(0);
-	inner = I->create1(0);
-	REQUIRE(outer >= 0 && inner >= 0 && mp_pipe(p) == 0);
-	R(I->ctl(inner, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x1)));
-	R(I->ctl(outer, EPOLL_CTL_ADD, inner, EV(EPOLLIN, 0x2)));
-	REQUIRE(mp_put(p[1], "x") == 1);
-	FDINFO(outer);
-	close(inner);
-	FDINFO(outer);
-	W(evs, I->wait(outer, evs, 4, 0));
+	REQUIRE(chain_open(t, I, &c, EPOLLIN));
+	REQUIRE(mp_put(c.p[1], "x") == 1);
+	FDINFO(c.outer);
+	close(c.inner);
+	FDINFO(c.outer);
+	W(evs, I->wait(c.outer, evs, 4, 0));
 	/* the number is free again: a new instance under it is a new item */
-	inner = I->create1(0);
-	R(I->ctl(outer, EPOLL_CTL_MOD, inner, EV(EPOLLIN, 0x3)));
-	R(I->ctl(outer, EPOLL_CTL_ADD, inner, EV(EPOLLIN, 0x3)));
-	FDINFO(outer);
-	close(outer);
-	close(inner);
-	close(p[0]);
-	close(p[1]);
+	c.inner = I->create1(0);
+	R(I->ctl(c.outer, EPOLL_CTL_MOD, c.inner, EV(EPOLLIN, 0x3)));
+	R(I->ctl(c.outer, EPOLL_CTL_ADD, c.inner, EV(EPOLLIN, 0x3)));
+	FDINFO(c.outer);
+	chain_close(&c);
 }
 
 /*
@@ -525,22 +494,15 @@ MP_SCENARIO(nest, close_inner)
 MP_SCENARIO(nest, oneshot_on_instance)
 {
 	struct epoll_event evs[4];
-	int outer, inner, p[2];
+	struct chain c;
 
-	outer = I->create1(0);
-	inner = I->create1(0);
-	REQUIRE(outer >= 0 && inner >= 0 && mp_pipe(p) == 0);
-	R(I->ctl(inner, EPOLL_CTL_ADD, p[0], EV(EPOLLIN, 0x1)));
-	R(I->ctl(outer, EPOLL_CTL_ADD, inner, EV(EPOLLIN | EPOLLONESHOT, 0x2)));
-	REQUIRE(mp_put(p[1], "x") == 1);
-	W(evs, I->wait(outer, evs, 4, 0));
-	W(evs, I->wait(outer, evs, 4, 0));
-	R(I->ctl(outer, EPOLL_CTL_MOD, inner, EV(EPOLLIN | EPOLLONESHOT, 0x3)));
-	W(evs, I->wait(outer, evs, 4, 0));
-	close(outer);
-	close(inner);
-	close(p[0]);
-	close(p[1]);
+	REQUIRE(chain_open(t, I, &c, EPOLLIN | EPOLLONESHOT));
+	REQUIRE(mp_put(c.p[1], "x") == 1);
+	W(evs, I->wait(c.outer, evs, 4, 0));
+	W(evs, I->wait(c.outer, evs, 4, 0));
+	R(I->ctl(c.outer, EPOLL_CTL_MOD, c.inner, EV(EPOLLIN | EPOLLONESHOT, 0x3)));
+	W(evs, I->wait(c.outer, evs, 4, 0));
+	chain_close(&c);
 }
 
 /*
@@ -584,9 +546,7 @@ MP_SCENARIO(nest, instance_inside_real_epoll)
 	W(evs, epoll_wait(outer, evs, 4, 0));
 	close(inner);
 	W(evs, epoll_wait(outer, evs, 4, 0));
-	close(outer);
-	close(p[0]);
-	close(p[1]);
+	MP_CLOSE(outer, p[0], p[1]);
 }
 
 /*
@@ -614,9 +574,7 @@ TEST(minipoll_only_refuses_real_epoll_target)
 	errno = 0;
 	EXPECT_EQ(-1, mp_minipoll.ctl(mp, EPOLL_CTL_ADD, ep2, EV(EPOLLIN, 3)));
 	EXPECT_EQ(EOPNOTSUPP, errno) TH_LOG("ADD of an epoll watching mp: %s", strerror(errno));
-	close(ep2);
-	close(ep);
-	close(mp);
+	MP_CLOSE(ep2, ep, mp);
 }
 
 TEST_HARNESS_MAIN

@@ -17,6 +17,7 @@ MP_FIXTURE(ready);
 struct pipes {
 	int ep;
 	int p[NP][2];	/* p[i][0] read end, p[i][1] write end */
+	struct epoll_event evs[NP];
 };
 
 static bool pipes_open(const struct mp_impl *I, struct pipes *g)
@@ -32,16 +33,45 @@ static bool pipes_open(const struct mp_impl *I, struct pipes *g)
 	return true;
 }
 
+enum { READ, WRITE };	/* the ends of a pipe */
+
+/* ADD the given end of the first n pipes as items a, b, c... (data 0xa + i). */
+static void pipes_add(struct mp_tr *t, const struct mp_impl *I, struct pipes *g, int n,
+		      int end, uint32_t events)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[i][end], EV(events, 0xa + i)));
+}
+
+/* Write one byte into each pipe named, in order: "cab" is c, then a, then b. */
+static bool pipes_put(struct pipes *g, const char *items)
+{
+	for (; *items; items++)
+		if (mp_put(g->p[*items - 'a'][1], "x") != 1)
+			return false;
+	return true;
+}
+
 static void pipes_close(struct pipes *g)
 {
 	int i;
 
 	close(g->ep);
-	for (i = 0; i < NP; i++) {
-		close(g->p[i][0]);
-		close(g->p[i][1]);
-	}
+	for (i = 0; i < NP; i++)
+		MP_CLOSE(g->p[i][0], g->p[i][1]);
 }
+
+/*
+ * PIPES_SCENARIO(name): a scenario whose body finds an instance g->ep and
+ * NP pipes g->p open (targets of its own, such as eventfds, it opens and
+ * closes itself). HARVEST(n): a wait for at most n events that does not block.
+ */
+#define PIPES_SCENARIO(name) \
+	MP_SCENARIO_ON(ready, name, struct pipes, g, pipes_open, pipes_close)
+
+#define HARVEST(n) W_N(g->evs, n, I->wait(g->ep, g->evs, n, 0))
 
 /*
  *      ep
@@ -50,23 +80,18 @@ static void pipes_close(struct pipes *g)
  *
  * A level-triggered item is reported as long as it is ready.
  */
-MP_SCENARIO(ready, lt_rereported_while_ready)
+PIPES_SCENARIO(lt_rereported_while_ready)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-
-	REQUIRE(pipes_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "xyz") == 3);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, -1));
-	R(read(g.p[0][0], (char[2]){ 0 }, 2));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(read(g.p[0][0], (char[2]){ 0 }, 2));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN, 0xa)));
+	HARVEST(4);
+	REQUIRE(mp_put(g->p[0][1], "xyz") == 3);
+	HARVEST(4);
+	HARVEST(4);
+	W_N(g->evs, 4, I->wait(g->ep, g->evs, 4, -1));
+	R(read(g->p[0][0], (char[2]){ 0 }, 2));
+	HARVEST(4);
+	R(read(g->p[0][0], (char[2]){ 0 }, 2));
+	HARVEST(4);
 }
 
 /*
@@ -120,8 +145,7 @@ MP_SCENARIO_FN(lt_round_robin)
 
 	NOTE("%d items, maxevents %d", rr.items, rr.maxevents);
 	REQUIRE(pipes_open(I, &g));
-	for (i = 0; i < rr.items; i++)
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT, 0xa + i)));
+	pipes_add(t, I, &g, rr.items, WRITE, EPOLLOUT);
 	for (i = 0; i < rr.waits; i++)
 		W_N(evs, rr.maxevents, I->wait(g.ep, evs, rr.maxevents, 0));
 	pipes_close(&g);
@@ -143,22 +167,15 @@ TEST_F_TIMEOUT(round_robin, lt, 2 * MP_RUN_TIMEOUT + 10)
  * maxevents 2: [a b]; the undelivered c, d stay at the head, the
  * delivered a, b go to the tail: the next wait gives [c d a b].
  */
-MP_SCENARIO(ready, leftovers_stay_at_head_lt)
+PIPES_SCENARIO(leftovers_stay_at_head_lt)
 {
-	struct epoll_event evs[8];
-	struct pipes g;
-	int i;
-
-	REQUIRE(pipes_open(I, &g));
-	for (i = 0; i < 4; i++)
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT, 0xa + i)));
-	W_N(evs, 2, I->wait(g.ep, evs, 2, 0));
-	W(evs, I->wait(g.ep, evs, 8, 0));
+	pipes_add(t, I, g, 4, WRITE, EPOLLOUT);
+	HARVEST(2);
+	HARVEST(8);
 	/* a new ready item lands behind all of them */
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[4][1], EV(EPOLLOUT, 0xe)));
-	W_N(evs, 3, I->wait(g.ep, evs, 3, 0));
-	W(evs, I->wait(g.ep, evs, 8, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[4][1], EV(EPOLLOUT, 0xe)));
+	HARVEST(3);
+	HARVEST(8);
 }
 
 /*
@@ -169,27 +186,22 @@ MP_SCENARIO(ready, leftovers_stay_at_head_lt)
  * maxevents 2: [a b]; c, d stay queued; a new edge on a queues it behind
  * them: [c d a].
  */
-MP_SCENARIO(ready, leftovers_stay_at_head_et)
+PIPES_SCENARIO(leftovers_stay_at_head_et)
 {
-	struct epoll_event evs[8];
-	int ep, efd[4], i;
+	int efd[4], i;
 
-	ep = I->create1(0);
-	REQUIRE(ep >= 0);
 	for (i = 0; i < 4; i++) {
 		efd[i] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		REQUIRE(efd[i] >= 0);
-		R(I->ctl(ep, EPOLL_CTL_ADD, efd[i], EV(EPOLLIN | EPOLLET, 0xa + i)));
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, efd[i], EV(EPOLLIN | EPOLLET, 0xa + i)));
 	}
 	for (i = 0; i < 4; i++)
 		REQUIRE(mp_efd_write(efd[i], 1) == 0);
-	W_N(evs, 2, I->wait(ep, evs, 2, 0));
+	HARVEST(2);
 	REQUIRE(mp_efd_write(efd[0], 1) == 0);
-	W(evs, I->wait(ep, evs, 8, 0));
-	W(evs, I->wait(ep, evs, 8, 0));
-	for (i = 0; i < 4; i++)
-		close(efd[i]);
-	close(ep);
+	HARVEST(8);
+	HARVEST(8);
+	mp_close_fds(efd, 4);
 }
 
 /*
@@ -199,29 +211,24 @@ MP_SCENARIO(ready, leftovers_stay_at_head_et)
  *
  * Once per edge: each write is an edge, a partial read is not.
  */
-MP_SCENARIO(ready, et_once_per_edge)
+PIPES_SCENARIO(et_once_per_edge)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-
-	REQUIRE(pipes_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLET, 0xa)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "ab") == 2);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(read(g.p[0][0], (char[1]){ 0 }, 1));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "c") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	mp_drain(g.p[0][0]);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "d") == 1);
-	REQUIRE(mp_put(g.p[0][1], "e") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN | EPOLLET, 0xa)));
+	HARVEST(4);
+	REQUIRE(mp_put(g->p[0][1], "ab") == 2);
+	HARVEST(4);
+	HARVEST(4);
+	R(read(g->p[0][0], (char[1]){ 0 }, 1));
+	HARVEST(4);
+	REQUIRE(mp_put(g->p[0][1], "c") == 1);
+	HARVEST(4);
+	HARVEST(4);
+	mp_drain(g->p[0][0]);
+	HARVEST(4);
+	REQUIRE(mp_put(g->p[0][1], "d") == 1);
+	REQUIRE(mp_put(g->p[0][1], "e") == 1);
+	HARVEST(4);
+	HARVEST(4);
 }
 
 /*
@@ -231,26 +238,22 @@ MP_SCENARIO(ready, et_once_per_edge)
  *
  * Output edges: the first report on ADD, then only when the reader frees room.
  */
-MP_SCENARIO(ready, et_output_edges)
+PIPES_SCENARIO(et_output_edges)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
 	char buf[8192];
 
-	REQUIRE(pipes_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][1], EV(EPOLLOUT | EPOLLET, 0xa)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	NOTE("filled %d bytes", mp_fill(g.p[0][1]));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(read(g.p[0][0], buf, 1));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(read(g.p[0][0], buf, sizeof(buf)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	NOTE("drained %d bytes", mp_drain(g.p[0][0]));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][1], EV(EPOLLOUT | EPOLLET, 0xa)));
+	HARVEST(4);
+	HARVEST(4);
+	NOTE("filled %d bytes", mp_fill(g->p[0][1]));
+	HARVEST(4);
+	R(read(g->p[0][0], buf, 1));
+	HARVEST(4);
+	R(read(g->p[0][0], buf, sizeof(buf)));
+	HARVEST(4);
+	NOTE("drained %d bytes", mp_drain(g->p[0][0]));
+	HARVEST(4);
+	HARVEST(4);
 }
 
 /*
@@ -260,34 +263,30 @@ MP_SCENARIO(ready, et_output_edges)
  *
  * Every write to an eventfd is an edge, even while the counter is not zero.
  */
-MP_SCENARIO(ready, et_eventfd_every_write)
+PIPES_SCENARIO(et_eventfd_every_write)
 {
-	struct epoll_event evs[4];
-	int ep, e, s;
+	int e, s;
 
-	ep = I->create1(0);
 	e = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	s = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC | EFD_SEMAPHORE);
-	REQUIRE(ep >= 0 && e >= 0 && s >= 0);
-	R(I->ctl(ep, EPOLL_CTL_ADD, e, EV(EPOLLIN | EPOLLET, 0xe)));
+	REQUIRE(e >= 0 && s >= 0);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, e, EV(EPOLLIN | EPOLLET, 0xe)));
 	REQUIRE(mp_efd_write(e, 1) == 0);
-	W(evs, I->wait(ep, evs, 4, 0));
-	W(evs, I->wait(ep, evs, 4, 0));
+	HARVEST(4);
+	HARVEST(4);
 	REQUIRE(mp_efd_write(e, 1) == 0);
-	W(evs, I->wait(ep, evs, 4, 0));
+	HARVEST(4);
 	NOTE("read %llu", (unsigned long long)mp_efd_read(e));
-	W(evs, I->wait(ep, evs, 4, 0));
-	R(I->ctl(ep, EPOLL_CTL_ADD, s, EV(EPOLLIN | EPOLLET, 0x5e)));
+	HARVEST(4);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, s, EV(EPOLLIN | EPOLLET, 0x5e)));
 	REQUIRE(mp_efd_write(s, 3) == 0);
-	W(evs, I->wait(ep, evs, 4, 0));
+	HARVEST(4);
 	NOTE("read %llu", (unsigned long long)mp_efd_read(s));
-	W(evs, I->wait(ep, evs, 4, 0));
+	HARVEST(4);
 	NOTE("read %llu", (unsigned long long)mp_efd_read(s));
 	REQUIRE(mp_efd_write(s, 1) == 0);
-	W(evs, I->wait(ep, evs, 4, 0));
-	close(e);
-	close(s);
-	close(ep);
+	HARVEST(4);
+	MP_CLOSE(e, s);
 }
 
 /*
@@ -298,36 +297,31 @@ MP_SCENARIO(ready, et_eventfd_every_write)
  * Reported once, then disarmed (fdinfo keeps only the private bits) until
  * MOD re-arms it; a re-armed target that is ready is queued at once.
  */
-MP_SCENARIO(ready, oneshot_disarm_and_rearm)
+PIPES_SCENARIO(oneshot_disarm_and_rearm)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-
-	REQUIRE(pipes_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa)));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	FDINFO(g.ep);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "y") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa1)));
-	FDINFO(g.ep);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa)));
+	REQUIRE(pipes_put(g, "a"));
+	HARVEST(4);
+	FDINFO(g->ep);
+	HARVEST(4);
+	REQUIRE(mp_put(g->p[0][1], "y") == 1);
+	HARVEST(4);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa1)));
+	FDINFO(g->ep);
+	HARVEST(4);
+	HARVEST(4);
 	/* re-armed while not ready: reported on the next write */
-	mp_drain(g.p[0][0]);
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa2)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "z") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
+	mp_drain(g->p[0][0]);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(EPOLLIN | EPOLLONESHOT, 0xa2)));
+	HARVEST(4);
+	REQUIRE(mp_put(g->p[0][1], "z") == 1);
+	HARVEST(4);
 	/* a disarmed item still cannot be ADDed again */
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa3)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN, 0xa3)));
 	/* re-armed without ONESHOT: plain LT from now on */
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN, 0xa4)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(EPOLLIN, 0xa4)));
+	HARVEST(4);
+	HARVEST(4);
 }
 
 /*
@@ -335,23 +329,17 @@ MP_SCENARIO(ready, oneshot_disarm_and_rearm)
  *       | (ONESHOT | ET, IN)
  *      a
  */
-MP_SCENARIO(ready, oneshot_with_et)
+PIPES_SCENARIO(oneshot_with_et)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-
-	REQUIRE(pipes_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT | EPOLLET, 0xa)));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	FDINFO(g.ep);
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN | EPOLLONESHOT | EPOLLET, 0xa1)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN | EPOLLONESHOT | EPOLLET, 0xa)));
+	REQUIRE(pipes_put(g, "aa"));
+	HARVEST(4);
+	REQUIRE(pipes_put(g, "a"));
+	HARVEST(4);
+	FDINFO(g->ep);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(EPOLLIN | EPOLLONESHOT | EPOLLET, 0xa1)));
+	HARVEST(4);
+	HARVEST(4);
 }
 
 /*
@@ -360,21 +348,14 @@ MP_SCENARIO(ready, oneshot_with_et)
  *     a   b   c     ready before they are added: ADD queues them at once,
  *                   in ADD order; ET ones are reported once.
  */
-MP_SCENARIO(ready, add_already_ready)
+PIPES_SCENARIO(add_already_ready)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-	int i;
-
-	REQUIRE(pipes_open(I, &g));
-	for (i = 0; i < 3; i++)
-		REQUIRE(mp_put(g.p[i][1], "x") == 1);
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[2][0], EV(EPOLLIN, 0xc)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLET, 0xa)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][0], EV(EPOLLIN, 0xb)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	REQUIRE(pipes_put(g, "abc"));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[2][0], EV(EPOLLIN, 0xc)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN | EPOLLET, 0xa)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1][0], EV(EPOLLIN, 0xb)));
+	HARVEST(4);
+	HARVEST(4);
 }
 
 /*
@@ -383,23 +364,14 @@ MP_SCENARIO(ready, add_already_ready)
  *     a   b   c     not ready when added; they become ready in the order
  *                   c, a, b and are reported in that order.
  */
-MP_SCENARIO(ready, order_follows_readiness)
+PIPES_SCENARIO(order_follows_readiness)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-	int i;
-
-	REQUIRE(pipes_open(I, &g));
-	for (i = 0; i < 3; i++)
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][0], EV(EPOLLIN, 0xa + i)));
-	REQUIRE(mp_put(g.p[2][1], "x") == 1);
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	REQUIRE(mp_put(g.p[1][1], "x") == 1);
+	pipes_add(t, I, g, 3, READ, EPOLLIN);
+	REQUIRE(pipes_put(g, "cab"));
 	/* a second write to an already queued item does not move it */
-	REQUIRE(mp_put(g.p[2][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	REQUIRE(pipes_put(g, "c"));
+	HARVEST(4);
+	HARVEST(4);
 }
 
 /*
@@ -408,25 +380,17 @@ MP_SCENARIO(ready, order_follows_readiness)
  *     a   b   c     a, b LT ready; after [a] (maxevents 1) c becomes
  *                   ready: the list is b, a, c.
  */
-MP_SCENARIO(ready, requeue_then_new_ready)
+PIPES_SCENARIO(requeue_then_new_ready)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-	int i;
-
-	REQUIRE(pipes_open(I, &g));
-	for (i = 0; i < 3; i++)
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][0], EV(EPOLLIN, 0xa + i)));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	REQUIRE(mp_put(g.p[1][1], "x") == 1);
-	W_N(evs, 1, I->wait(g.ep, evs, 1, 0));
-	REQUIRE(mp_put(g.p[2][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
+	pipes_add(t, I, g, 3, READ, EPOLLIN);
+	REQUIRE(pipes_put(g, "ab"));
+	HARVEST(1);
+	REQUIRE(pipes_put(g, "c"));
+	HARVEST(4);
 	/* DEL and re-ADD of b puts it last */
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1][0], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][0], EV(EPOLLIN, 0xb1)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[1][0], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1][0], EV(EPOLLIN, 0xb1)));
+	HARVEST(4);
 }
 
 /*
@@ -438,26 +402,21 @@ MP_SCENARIO(ready, requeue_then_new_ready)
  * MOD re-polls: a target ready for the new mask is queued at once, even
  * an ET one that was already reported.
  */
-MP_SCENARIO(ready, mod_of_ready_target)
+PIPES_SCENARIO(mod_of_ready_target)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-
-	REQUIRE(pipes_open(I, &g));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLOUT, 0xa)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][1], EV(EPOLLOUT | EPOLLET, 0xb)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN, 0xa1)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[1][1], EV(EPOLLOUT | EPOLLET, 0xb1)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
+	REQUIRE(pipes_put(g, "a"));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLOUT, 0xa)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1][1], EV(EPOLLOUT | EPOLLET, 0xb)));
+	HARVEST(4);
+	HARVEST(4);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(EPOLLIN, 0xa1)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[1][1], EV(EPOLLOUT | EPOLLET, 0xb1)));
+	HARVEST(4);
+	HARVEST(4);
 	/* MOD of a queued item changes the data it is reported with */
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN, 0xa2)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLIN | EPOLLRDNORM, 0xa3)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(EPOLLIN, 0xa2)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(EPOLLIN | EPOLLRDNORM, 0xa3)));
+	HARVEST(4);
 }
 
 /*
@@ -468,27 +427,22 @@ MP_SCENARIO(ready, mod_of_ready_target)
  * MOD to 0 (ERR|HUP stay): the queued item is dropped at harvest; when the
  * writer goes away HUP is still reported.
  */
-MP_SCENARIO(ready, mod_to_zero)
+PIPES_SCENARIO(mod_to_zero)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-
-	REQUIRE(pipes_open(I, &g));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa)));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(0, 0xa0)));
-	FDINFO(g.ep);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "y") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	close(g.p[0][1]);
-	g.p[0][1] = dup(g.p[1][1]);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[0][0], EV(EPOLLET, 0xa1)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	REQUIRE(pipes_put(g, "a"));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN, 0xa)));
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(0, 0xa0)));
+	FDINFO(g->ep);
+	HARVEST(4);
+	REQUIRE(mp_put(g->p[0][1], "y") == 1);
+	HARVEST(4);
+	close(g->p[0][1]);
+	g->p[0][1] = dup(g->p[1][1]);
+	HARVEST(4);
+	HARVEST(4);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[0][0], EV(EPOLLET, 0xa1)));
+	HARVEST(4);
+	HARVEST(4);
 }
 
 /*
@@ -496,22 +450,15 @@ MP_SCENARIO(ready, mod_to_zero)
  *      /  |  \
  *     a   b   c     all queued; DEL b: b is not reported.
  */
-MP_SCENARIO(ready, del_while_queued)
+PIPES_SCENARIO(del_while_queued)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-	int i;
-
-	REQUIRE(pipes_open(I, &g));
-	for (i = 0; i < 3; i++)
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1], EV(EPOLLOUT | EPOLLET, 0xa + i)));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[1][1], NULL));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[0][1], NULL));
-	R(I->ctl(g.ep, EPOLL_CTL_DEL, g.p[2][1], NULL));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	FDINFO(g.ep);
-	pipes_close(&g);
+	pipes_add(t, I, g, 3, WRITE, EPOLLOUT | EPOLLET);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[1][1], NULL));
+	HARVEST(4);
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[0][1], NULL));
+	R(I->ctl(g->ep, EPOLL_CTL_DEL, g->p[2][1], NULL));
+	HARVEST(4);
+	FDINFO(g->ep);
 }
 
 /*
@@ -540,10 +487,7 @@ MP_SCENARIO(ready, rdhup_only_when_requested)
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(shutdown(sv[1], SHUT_RD));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(d);
-	close(sv[0]);
-	close(sv[1]);
-	close(ep);
+	MP_CLOSE(d, sv[0], sv[1], ep);
 }
 
 /*
@@ -554,24 +498,19 @@ MP_SCENARIO(ready, rdhup_only_when_requested)
  * Neither is ever "ready" for its mask, but HUP (writer gone) and ERR
  * (reader gone) are always reported.
  */
-MP_SCENARIO(ready, err_hup_always_reported)
+PIPES_SCENARIO(err_hup_always_reported)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-
-	REQUIRE(pipes_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLOUT, 0xa)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][1], EV(EPOLLIN, 0xb)));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	close(g.p[0][1]);
-	g.p[0][1] = dup(g.p[2][1]);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	close(g.p[1][0]);
-	g.p[1][0] = dup(g.p[2][0]);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLOUT, 0xa)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1][1], EV(EPOLLIN, 0xb)));
+	REQUIRE(pipes_put(g, "a"));
+	HARVEST(4);
+	close(g->p[0][1]);
+	g->p[0][1] = dup(g->p[2][1]);
+	HARVEST(4);
+	close(g->p[1][0]);
+	g->p[1][0] = dup(g->p[2][0]);
+	HARVEST(4);
+	HARVEST(4);
 }
 
 /*
@@ -580,26 +519,21 @@ MP_SCENARIO(ready, err_hup_always_reported)
  *    a  b  c     one pipe read end with data, registered under three fds
  *                (dups) with different masks: each reports only its own bits.
  */
-MP_SCENARIO(ready, reported_bits_follow_mask)
+PIPES_SCENARIO(reported_bits_follow_mask)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
 	int d1, d2;
 
-	REQUIRE(pipes_open(I, &g));
-	d1 = dup(g.p[0][0]);
-	d2 = dup(g.p[0][0]);
+	d1 = dup(g->p[0][0]);
+	d2 = dup(g->p[0][0]);
 	REQUIRE(d1 >= 0 && d2 >= 0);
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN | EPOLLRDNORM, 0xa)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, d1, EV(EPOLLRDNORM, 0xb)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, d2, EV(EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDBAND, 0xc)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][1], EV(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND, 0xd)));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	close(d1);
-	close(d2);
-	pipes_close(&g);
+	REQUIRE(pipes_put(g, "a"));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN | EPOLLRDNORM, 0xa)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, d1, EV(EPOLLRDNORM, 0xb)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, d2, EV(EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDBAND, 0xc)));
+	HARVEST(4);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][1], EV(EPOLLOUT | EPOLLWRNORM | EPOLLWRBAND, 0xd)));
+	HARVEST(4);
+	MP_CLOSE(d1, d2);
 }
 
 /*
@@ -609,25 +543,21 @@ MP_SCENARIO(ready, reported_bits_follow_mask)
  *
  * One write: both are reported; afterwards only the LT one.
  */
-MP_SCENARIO(ready, lt_and_et_on_one_file)
+PIPES_SCENARIO(lt_and_et_on_one_file)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
 	int d;
 
-	REQUIRE(pipes_open(I, &g));
-	d = dup(g.p[0][0]);
+	d = dup(g->p[0][0]);
 	REQUIRE(d >= 0);
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, d, EV(EPOLLIN | EPOLLET, 0xa1)));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN, 0xa)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, d, EV(EPOLLIN | EPOLLET, 0xa1)));
+	REQUIRE(pipes_put(g, "a"));
+	HARVEST(4);
+	HARVEST(4);
+	HARVEST(4);
+	REQUIRE(pipes_put(g, "a"));
+	HARVEST(4);
 	close(d);
-	pipes_close(&g);
 }
 
 /*
@@ -636,23 +566,16 @@ MP_SCENARIO(ready, lt_and_et_on_one_file)
  *      a    ready, then drained before the wait: the queued item is
  *           re-polled at harvest and dropped silently.
  */
-MP_SCENARIO(ready, not_ready_at_harvest_dropped)
+PIPES_SCENARIO(not_ready_at_harvest_dropped)
 {
-	struct epoll_event evs[4];
-	struct pipes g;
-
-	REQUIRE(pipes_open(I, &g));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[0][0], EV(EPOLLIN, 0xa)));
-	R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[1][0], EV(EPOLLIN | EPOLLET, 0xb)));
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	REQUIRE(mp_put(g.p[1][1], "x") == 1);
-	mp_drain(g.p[0][0]);
-	mp_drain(g.p[1][0]);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	REQUIRE(mp_put(g.p[1][1], "x") == 1);
-	REQUIRE(mp_put(g.p[0][1], "x") == 1);
-	W(evs, I->wait(g.ep, evs, 4, 0));
-	pipes_close(&g);
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[0][0], EV(EPOLLIN, 0xa)));
+	R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[1][0], EV(EPOLLIN | EPOLLET, 0xb)));
+	REQUIRE(pipes_put(g, "ab"));
+	mp_drain(g->p[0][0]);
+	mp_drain(g->p[1][0]);
+	HARVEST(4);
+	REQUIRE(pipes_put(g, "ba"));
+	HARVEST(4);
 }
 
 /*
@@ -661,25 +584,21 @@ MP_SCENARIO(ready, not_ready_at_harvest_dropped)
  *   a  b  c  d    e  f  g  h     a mix: a, c, e, g LT; b, d, f, h ET;
  *                                all ready; maxevents 3, then 8.
  */
-MP_SCENARIO(ready, mixed_lt_et_many)
+PIPES_SCENARIO(mixed_lt_et_many)
 {
-	struct epoll_event evs[8];
-	struct pipes g;
 	int i;
 
-	REQUIRE(pipes_open(I, &g));
 	for (i = 0; i < 8; i++)
-		R(I->ctl(g.ep, EPOLL_CTL_ADD, g.p[i][1],
+		R(I->ctl(g->ep, EPOLL_CTL_ADD, g->p[i][1],
 			 EV(EPOLLOUT | (i & 1 ? EPOLLET : 0), 0xa + i)));
 	for (i = 0; i < 5; i++)
-		W_N(evs, 3, I->wait(g.ep, evs, 3, 0));
-	W(evs, I->wait(g.ep, evs, 8, 0));
+		HARVEST(3);
+	HARVEST(8);
 	/* new edges on f and b */
-	mp_fill(g.p[5][1]);
-	mp_drain(g.p[5][0]);
-	R(I->ctl(g.ep, EPOLL_CTL_MOD, g.p[1][1], EV(EPOLLOUT | EPOLLET, 0xb1)));
-	W(evs, I->wait(g.ep, evs, 8, 0));
-	pipes_close(&g);
+	mp_fill(g->p[5][1]);
+	mp_drain(g->p[5][0]);
+	R(I->ctl(g->ep, EPOLL_CTL_MOD, g->p[1][1], EV(EPOLLOUT | EPOLLET, 0xb1)));
+	HARVEST(8);
 }
 
 /*
@@ -703,9 +622,7 @@ MP_SCENARIO(ready, in_and_out_together)
 	W(evs, I->wait(ep, evs, 4, 0));
 	NOTE("peer drained: %s", mp_drain(sv[1]) > 0 ? "yes" : "no");
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(sv[0]);
-	close(sv[1]);
-	close(ep);
+	MP_CLOSE(sv[0], sv[1], ep);
 }
 
 TEST_HARNESS_MAIN

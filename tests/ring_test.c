@@ -25,10 +25,15 @@
 
 MP_FIXTURE(ring);
 
-/* The ring of the scenario's instance on minipoll; NULL on epoll. */
-static struct minipoll_ring *ring_of(const struct mp_impl *I, int ep, unsigned int entries)
+/* The scenario's instance and, on minipoll, its ring (*r is NULL on epoll). */
+static bool ring_instance(const struct mp_impl *I, int *ep, struct minipoll_ring **r,
+			  unsigned int entries)
 {
-	return I == &mp_minipoll ? minipoll_ring_open(ep, entries) : NULL;
+	*ep = I->create1(EPOLL_CLOEXEC);
+	if (*ep < 0)
+		return false;
+	*r = I == &mp_minipoll ? minipoll_ring_open(*ep, entries) : NULL;
+	return I != &mp_minipoll || *r;
 }
 
 static int rwait(const struct mp_impl *I, struct minipoll_ring *r, int ep,
@@ -61,10 +66,7 @@ MP_SCENARIO(ring, level_triggered)
 	struct minipoll_ring *r;
 	int ep, p[5][2];
 
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	r = ring_of(I, ep, 16);
-	REQUIRE(I != &mp_minipoll || r);
+	REQUIRE(ring_instance(I, &ep, &r, 16));
 	REQUIRE(pipes(I, ep, p, 5, 0));
 	RW(16, 0);
 	RW(16, 0);			/* still ready: reported again */
@@ -93,11 +95,8 @@ MP_SCENARIO(ring, edge_triggered)
 	struct minipoll_ring *r;
 	int ep, p[4][2], efd;
 
-	ep = I->create1(EPOLL_CLOEXEC);
 	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(ep >= 0 && efd >= 0);
-	r = ring_of(I, ep, 8);
-	REQUIRE(I != &mp_minipoll || r);
+	REQUIRE(efd >= 0 && ring_instance(I, &ep, &r, 8));
 	REQUIRE(pipes(I, ep, p, 4, EPOLLET));
 	REQUIRE(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN | EPOLLET, 50)) == 0);
 	RW(16, 0);			/* the adds found them ready */
@@ -118,10 +117,7 @@ MP_SCENARIO(ring, oneshot)
 	struct minipoll_ring *r;
 	int ep, p[3][2];
 
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	r = ring_of(I, ep, 4);
-	REQUIRE(I != &mp_minipoll || r);
+	REQUIRE(ring_instance(I, &ep, &r, 4));
 	REQUIRE(pipes(I, ep, p, 3, EPOLLONESHOT));
 	RW(16, 0);
 	RW(16, 0);			/* disarmed when published */
@@ -141,10 +137,7 @@ MP_SCENARIO(ring, small_ring_overflow)
 	struct minipoll_ring *r;
 	int ep, p[10][2], i;
 
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	r = ring_of(I, ep, 4);
-	REQUIRE(I != &mp_minipoll || r);
+	REQUIRE(ring_instance(I, &ep, &r, 4));
 	REQUIRE(pipes(I, ep, p, 7, 0));
 	REQUIRE(pipes(I, ep, p + 7, 3, EPOLLET));
 	for (i = 0; i < 6; i++)
@@ -179,12 +172,9 @@ MP_SCENARIO(ring, blocks_until_woken)
 	long t0;
 	int ep;
 
-	ep = I->create1(EPOLL_CLOEXEC);
 	l.fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	l.ms = 200;
-	REQUIRE(ep >= 0 && l.fd >= 0);
-	r = ring_of(I, ep, 2);
-	REQUIRE(I != &mp_minipoll || r);
+	REQUIRE(l.fd >= 0 && ring_instance(I, &ep, &r, 2));
 	REQUIRE(I->ctl(ep, EPOLL_CTL_ADD, l.fd, EV(EPOLLIN | EPOLLET, 3)) == 0);
 	t0 = mp_now_ms();
 	RW(4, 50);			/* times out */

@@ -117,6 +117,21 @@ static void reap(struct mp_tr *t, pid_t pid)
 	NOTE("child reaped (its sighand is gone): exit %d", WEXITSTATUS(status));
 }
 
+/*
+ * SIGUSR1 blocked, a new instance *ep, and in it an item (events) on a
+ * signalfd that a child registered and handed over (child_signalfd()).
+ */
+static bool signalfd_item_from_child(const struct mp_impl *I, uint32_t events, int *ep,
+				     int *sfd, pid_t *pid)
+{
+	block_usr1();
+	*ep = I->create1(EPOLL_CLOEXEC);
+	if (*ep < 0)
+		return false;
+	*sfd = child_signalfd(I, *ep, events, pid);
+	return *sfd >= 0;
+}
+
 /* The basic case: after the reap the item stays, silent, until MOD re-polls it. */
 MP_SCENARIO(signal, pollfree_item_stays_silent)
 {
@@ -124,11 +139,7 @@ MP_SCENARIO(signal, pollfree_item_stays_silent)
 	int ep, sfd;
 	pid_t pid;
 
-	block_usr1();
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	sfd = child_signalfd(I, ep, EPOLLIN, &pid);
-	REQUIRE(sfd >= 0);
+	REQUIRE(signalfd_item_from_child(I, EPOLLIN, &ep, &sfd, &pid));
 	NOTE("before the reap:");
 	FDINFO(ep);
 	W(evs, I->wait(ep, evs, 4, 0));
@@ -145,8 +156,7 @@ MP_SCENARIO(signal, pollfree_item_stays_silent)
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(I->ctl(ep, EPOLL_CTL_DEL, sfd, NULL));
 	FDINFO(ep);
-	close(sfd);
-	close(ep);
+	MP_CLOSE(sfd, ep);
 }
 
 /*
@@ -159,11 +169,7 @@ MP_SCENARIO(signal, pollfree_with_parent_signal_pending)
 	int ep, sfd;
 	pid_t pid;
 
-	block_usr1();
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	sfd = child_signalfd(I, ep, EPOLLIN | EPOLLET, &pid);
-	REQUIRE(sfd >= 0);
+	REQUIRE(signalfd_item_from_child(I, EPOLLIN | EPOLLET, &ep, &sfd, &pid));
 	R(raise(SIGUSR1));
 	W(evs, I->wait(ep, evs, 4, 0));
 	reap(t, pid);
@@ -183,11 +189,7 @@ MP_SCENARIO(signal, pollfree_exclusive_item)
 	int ep, sfd;
 	pid_t pid;
 
-	block_usr1();
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	sfd = child_signalfd(I, ep, EPOLLIN | EPOLLEXCLUSIVE, &pid);
-	REQUIRE(sfd >= 0);
+	REQUIRE(signalfd_item_from_child(I, EPOLLIN | EPOLLEXCLUSIVE, &ep, &sfd, &pid));
 	FDINFO(ep);
 	reap(t, pid);
 	W(evs, I->wait(ep, evs, 4, 0));
@@ -196,8 +198,7 @@ MP_SCENARIO(signal, pollfree_exclusive_item)
 	R(I->ctl(ep, EPOLL_CTL_DEL, sfd, NULL));
 	R(I->ctl(ep, EPOLL_CTL_ADD, sfd, EV(EPOLLIN, 0x5d)));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(sfd);
-	close(ep);
+	MP_CLOSE(sfd, ep);
 }
 
 /*
@@ -228,9 +229,7 @@ MP_SCENARIO(signal, pollfree_nested)
 	R(I->ctl(inner, EPOLL_CTL_MOD, sfd, EV(EPOLLIN, 0x2)));
 	W(evs, I->wait(outer, evs, 4, 0));
 	W(evs, I->wait(inner, evs, 4, 0));
-	close(sfd);
-	close(inner);
-	close(outer);
+	MP_CLOSE(sfd, inner, outer);
 }
 
 /*
@@ -308,8 +307,7 @@ MP_SCENARIO(signal, thread_exit_keeps_queue)
 	W(evs, I->wait(s.ep, evs, 4, 0));
 	R(read(s.sfd, (char[128]){ 0 }, 128));
 	W(evs, I->wait(s.ep, evs, 4, 0));
-	close(s.sfd);
-	close(s.ep);
+	MP_CLOSE(s.sfd, s.ep);
 }
 
 /* What the SIGUSR1 handler saw: its mask, taken inside it. */
@@ -420,9 +418,7 @@ MP_SCENARIO(signal, pwait_mask_in_handler)
 		sigpending(&now);
 		NOTE("after: SIGUSR1 pending %d", sigismember(&now, SIGUSR1));
 	}
-	close(p[0]);
-	close(p[1]);
-	close(ep);
+	MP_CLOSE(p[0], p[1], ep);
 }
 
 TEST_HARNESS_MAIN

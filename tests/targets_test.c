@@ -57,8 +57,7 @@ MP_SCENARIO(targets, pipe_states)
 	close(p[0]);
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(write(p[1], "x", 1));
-	close(p[1]);
-	close(ep);
+	MP_CLOSE(p[1], ep);
 }
 
 /*
@@ -95,9 +94,7 @@ MP_SCENARIO(targets, fifo_states)
 	REQUIRE(w2 >= 0);
 	W(evs, I->wait(ep, evs, 4, 0));
 	FDINFO(ep);
-	close(w2);
-	close(r);
-	close(ep);
+	MP_CLOSE(w2, r, ep);
 	unlink(path);
 	rmdir(dir);
 }
@@ -132,8 +129,7 @@ MP_SCENARIO(targets, unix_stream_pair)
 	R(I->ctl(ep, EPOLL_CTL_ADD, sv[0], EV(EPOLLIN | EPOLLOUT | EPOLLRDHUP, 0xb)));
 	close(sv[1]);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(sv[0]);
-	close(ep);
+	MP_CLOSE(sv[0], ep);
 }
 
 /*
@@ -158,12 +154,9 @@ MP_SCENARIO(targets, unix_dgram_and_seqpacket)
 	mp_drain(d[0]);
 	mp_drain(s[0]);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(d[1]);
-	close(s[1]);
+	MP_CLOSE(d[1], s[1]);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(d[0]);
-	close(s[0]);
-	close(ep);
+	MP_CLOSE(d[0], s[0], ep);
 }
 
 /*
@@ -198,11 +191,7 @@ MP_SCENARIO(targets, unix_listener)
 	close(a);
 	a = accept4(l, NULL, NULL, SOCK_CLOEXEC);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(a);
-	close(c1);
-	close(c2);
-	close(l);
-	close(ep);
+	MP_CLOSE(a, c1, c2, l, ep);
 }
 
 /*
@@ -241,8 +230,7 @@ MP_SCENARIO(targets, tcp_connection)
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(write(c, "x", 1));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(c);
-	close(ep);
+	MP_CLOSE(c, ep);
 }
 
 /*
@@ -270,9 +258,7 @@ MP_SCENARIO(targets, tcp_urgent_pri)
 	R(send(c, "ab", 2, MSG_OOB));
 	mp_await(s, POLLPRI, 5000);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(c);
-	close(s);
-	close(ep);
+	MP_CLOSE(c, s, ep);
 }
 
 /*
@@ -302,9 +288,7 @@ MP_SCENARIO(targets, tcp_listener_and_refused)
 	REQUIRE(a >= 0);
 	W(evs, I->wait(ep, evs, 4, 0));
 	/* connect to the listener's port once it is gone */
-	close(a);
-	close(c);
-	close(l);
+	MP_CLOSE(a, c, l);
 	x = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	REQUIRE(x >= 0);
 	sin.sin_port = htons(port);
@@ -316,8 +300,7 @@ MP_SCENARIO(targets, tcp_listener_and_refused)
 	R(getsockopt(x, SOL_SOCKET, SO_ERROR, &err, &len));
 	NOTE("SO_ERROR %s", mp_errname(err));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(x);
-	close(ep);
+	MP_CLOSE(x, ep);
 }
 
 /*
@@ -358,8 +341,7 @@ MP_SCENARIO(targets, udp_sockets)
 	R(getsockopt(a, SOL_SOCKET, SO_ERROR, &err, &len));
 	NOTE("SO_ERROR %s", mp_errname(err));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(a);
-	close(ep);
+	MP_CLOSE(a, ep);
 }
 
 /*
@@ -393,9 +375,7 @@ MP_SCENARIO(targets, eventfd_counter)
 	R(write(e, &(uint64_t){ 1 }, 8));
 	NOTE("e read %#llx", (unsigned long long)mp_efd_read(e));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(e);
-	close(s);
-	close(ep);
+	MP_CLOSE(e, s, ep);
 }
 
 /*
@@ -439,9 +419,7 @@ MP_SCENARIO(targets, timerfd_expiry)
 	R(timerfd_settime(pf, 0, &(struct itimerspec){ 0 }, NULL));
 	mp_msleep(50);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(tf);
-	close(pf);
-	close(ep);
+	MP_CLOSE(tf, pf, ep);
 }
 
 /*
@@ -475,8 +453,7 @@ MP_SCENARIO(targets, signalfd_pending)
 	W(evs, I->wait(ep, evs, 4, 0));
 	R(read(sfd, &si, sizeof(si)));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(sfd);
-	close(ep);
+	MP_CLOSE(sfd, ep);
 }
 
 /*
@@ -516,8 +493,7 @@ MP_SCENARIO(targets, pidfd_exit)
 	R(waitpid(pid, &status, 0) == pid);
 	NOTE("exit status %d", WEXITSTATUS(status));
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(pfd);
-	close(ep);
+	MP_CLOSE(pfd, ep);
 }
 
 /*
@@ -547,8 +523,7 @@ MP_SCENARIO(targets, inotify_events)
 	W(evs, I->wait(ep, evs, 4, 0));
 	NOTE("read something: %d", read(in, buf, sizeof(buf)) > 0);
 	W(evs, I->wait(ep, evs, 4, 0));
-	close(in);
-	close(ep);
+	MP_CLOSE(in, ep);
 	rmdir(dir);
 }
 
@@ -615,9 +590,7 @@ MP_SCENARIO(targets, pty_pair)
 	close(s);
 	WAIT_ASYNC(epm, evs, 5000);
 	W(evs, I->wait(epm, evs, 4, 0));
-	close(m);
-	close(epm);
-	close(eps);
+	MP_CLOSE(m, epm, eps);
 }
 
 /*
@@ -639,9 +612,7 @@ MP_SCENARIO(targets, pty_output)
 	W(evs, I->wait(ep, evs, 4, 0));
 	W(evs, I->wait(ep, evs, 4, 0));
 	FDINFO(ep);
-	close(m);
-	close(s);
-	close(ep);
+	MP_CLOSE(m, s, ep);
 }
 
 TEST_HARNESS_MAIN

@@ -150,21 +150,32 @@ static void round_check_and_close(struct race *r)
 	close(rd->peer);
 }
 
+/* Each thread's round: false once the main thread has ended the race. */
+static bool round_starts(struct race *r)
+{
+	pthread_barrier_wait(&r->start);
+	return !__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE);
+}
+
+static bool closers_done(struct race *r)
+{
+	return __atomic_load_n(&r->ep_closed, __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&r->targets_closed, __ATOMIC_ACQUIRE);
+}
+
 static void *t_close_ep(void *arg)
 {
 	struct race *r = arg;
 	uint64_t s = r->seed ^ 0x1111;
 
-	for (;;) {
-		pthread_barrier_wait(&r->start);
-		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
-			return NULL;
+	while (round_starts(r)) {
 		jitter(&s);
 		if (close(r->rd.ep))
 			race_bad(r, "close(instance)", errno);
 		__atomic_store_n(&r->ep_closed, 1, __ATOMIC_RELEASE);
 		pthread_barrier_wait(&r->done);
 	}
+	return NULL;
 }
 
 static void *t_close_targets(void *arg)
@@ -173,10 +184,7 @@ static void *t_close_targets(void *arg)
 	uint64_t s = r->seed ^ 0x2222;
 	int i, fds[4];
 
-	for (;;) {
-		pthread_barrier_wait(&r->start);
-		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
-			return NULL;
+	while (round_starts(r)) {
 		fds[0] = r->rd.pipe_r;
 		fds[1] = r->rd.sock;
 		fds[2] = r->rd.efd;
@@ -198,6 +206,7 @@ static void *t_close_targets(void *arg)
 		__atomic_store_n(&r->targets_closed, 1, __ATOMIC_RELEASE);
 		pthread_barrier_wait(&r->done);
 	}
+	return NULL;
 }
 
 /* ctl, wait and writes on the round's files until both closers are done. */
@@ -209,12 +218,8 @@ static void *t_use(void *arg)
 	uint64_t s = r->seed ^ 0x3333, one = 1;
 	long calls = 0;
 
-	for (;;) {
-		pthread_barrier_wait(&r->start);
-		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
-			break;
-		while (!__atomic_load_n(&r->ep_closed, __ATOMIC_ACQUIRE) ||
-		       !__atomic_load_n(&r->targets_closed, __ATOMIC_ACQUIRE)) {
+	while (round_starts(r)) {
+		while (!closers_done(r)) {
 			struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.u64 = 9 };
 			int ret;
 
@@ -267,12 +272,8 @@ static void *t_unload(void *arg)
 	struct race *r = arg;
 	long tries = 0;
 
-	for (;;) {
-		pthread_barrier_wait(&r->start);
-		if (__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE))
-			break;
-		while (!__atomic_load_n(&r->ep_closed, __ATOMIC_ACQUIRE) ||
-		       !__atomic_load_n(&r->targets_closed, __ATOMIC_ACQUIRE)) {
+	while (round_starts(r)) {
+		while (!closers_done(r)) {
 			if (r->unload) {
 				errno = 0;
 				if (syscall(SYS_delete_module, "minipoll", O_NONBLOCK) == 0)

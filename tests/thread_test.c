@@ -134,6 +134,25 @@ static void record_waiters(struct mp_tr *t, struct waiter *w, int n)
 	}
 }
 
+/* n LT waiters on one eventfd item and one write: who wakes, and with what. */
+static void lt_waiters_one_write(struct mp_tr *t, const struct mp_impl *I, int n)
+{
+	struct waiter w[3];
+	int ep, efd, eps[3], i;
+
+	ep = I->create1(0);
+	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	REQUIRE(n <= 3 && ep >= 0 && efd >= 0);
+	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, 0xe)));
+	for (i = 0; i < n; i++)
+		eps[i] = ep;
+	start_waiters(w, n, I, eps, 20000, 1);
+	REQUIRE(mp_efd_write(efd, 1) == 0);
+	NOTE("woke: %d", join_waiters(w, n));
+	record_waiters(t, w, n);
+	MP_CLOSE(efd, ep);
+}
+
 /*
  *   t0     t1
  *    \     /        both wait (maxevents 1) on ep
@@ -146,20 +165,7 @@ static void record_waiters(struct mp_tr *t, struct waiter *w, int n)
  */
 MP_SCENARIO(thread, two_lt_waiters_both_wake)
 {
-	struct waiter w[2];
-	int ep, efd, eps[2];
-
-	ep = I->create1(0);
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(ep >= 0 && efd >= 0);
-	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, 0xe)));
-	eps[0] = eps[1] = ep;
-	start_waiters(w, 2, I, eps, 20000, 1);
-	REQUIRE(mp_efd_write(efd, 1) == 0);
-	NOTE("woke: %d", join_waiters(w, 2));
-	record_waiters(t, w, 2);
-	close(efd);
-	close(ep);
+	lt_waiters_one_write(t, I, 2);
 }
 
 /*
@@ -171,20 +177,7 @@ MP_SCENARIO(thread, two_lt_waiters_both_wake)
  */
 MP_SCENARIO(thread, three_lt_waiters_chain)
 {
-	struct waiter w[3];
-	int ep, efd, eps[3];
-
-	ep = I->create1(0);
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(ep >= 0 && efd >= 0);
-	R(I->ctl(ep, EPOLL_CTL_ADD, efd, EV(EPOLLIN, 0xe)));
-	eps[0] = eps[1] = eps[2] = ep;
-	start_waiters(w, 3, I, eps, 20000, 1);
-	REQUIRE(mp_efd_write(efd, 1) == 0);
-	NOTE("woke: %d", join_waiters(w, 3));
-	record_waiters(t, w, 3);
-	close(efd);
-	close(ep);
+	lt_waiters_one_write(t, I, 3);
 }
 
 /*
@@ -212,9 +205,30 @@ MP_SCENARIO(thread, two_et_waiters_one_wakes)
 	NOTE("woke by the write: %d", stop_rest(w, 2, 1, stop));
 	join_waiters(w, 2);
 	record_waiters(t, w, 2);
-	close(stop);
-	close(efd);
-	close(ep);
+	MP_CLOSE(stop, efd, ep);
+}
+
+/*
+ * Eight instances ep[i], each with an item on efd (IN | flags, data + i)
+ * and one on the eventfd stop that ends the waiters left asleep.
+ */
+static bool herd_open(struct mp_tr *t, const struct mp_impl *I, int ep[8], int *efd, int *stop,
+		      uint32_t flags, uint64_t data)
+{
+	int i;
+
+	*efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	*stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (*efd < 0 || *stop < 0)
+		return false;
+	for (i = 0; i < 8; i++) {
+		ep[i] = I->create1(0);
+		if (ep[i] < 0)
+			return false;
+		R(I->ctl(ep[i], EPOLL_CTL_ADD, *efd, EV(EPOLLIN | flags, data + i)));
+		R(I->ctl(ep[i], EPOLL_CTL_ADD, *stop, EV(EPOLLIN, STOP_DATA)));
+	}
+	return true;
 }
 
 /*
@@ -233,16 +247,7 @@ static void herd(struct mp_tr *t, const struct mp_impl *I, bool exclusive)
 	struct waiter w[8];
 	int ep[8], efd, stop, i;
 
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(efd >= 0 && stop >= 0);
-	for (i = 0; i < 8; i++) {
-		ep[i] = I->create1(0);
-		REQUIRE(ep[i] >= 0);
-		R(I->ctl(ep[i], EPOLL_CTL_ADD, efd,
-			 EV(EPOLLIN | (exclusive ? EPOLLEXCLUSIVE : 0), 0xe0 + i)));
-		R(I->ctl(ep[i], EPOLL_CTL_ADD, stop, EV(EPOLLIN, STOP_DATA)));
-	}
+	REQUIRE(herd_open(t, I, ep, &efd, &stop, exclusive ? EPOLLEXCLUSIVE : 0, 0xe0));
 	start_waiters(w, 8, I, ep, 20000, 1);
 	REQUIRE(mp_efd_write(efd, 1) == 0);
 	NOTE("woke by the write: %d of 8", stop_rest(w, 8, exclusive ? 1 : 8, stop));
@@ -251,10 +256,8 @@ static void herd(struct mp_tr *t, const struct mp_impl *I, bool exclusive)
 		if (w[i].ret > 0 && w[i].ev[0].data.u64 != STOP_DATA)
 			w[i].ev[0].data.u64 = 0xe0;
 	record_waiters(t, w, 8);
-	for (i = 0; i < 8; i++)
-		close(ep[i]);
-	close(stop);
-	close(efd);
+	mp_close_fds(ep, 8);
+	MP_CLOSE(stop, efd);
 }
 
 MP_SCENARIO(thread, exclusive_herd_of_8)
@@ -278,15 +281,7 @@ MP_SCENARIO(thread, exclusive_herd_one_per_write)
 	struct waiter w[8];
 	int ep[8], efd, stop, i, k, woke;
 
-	efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	stop = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	REQUIRE(efd >= 0 && stop >= 0);
-	for (i = 0; i < 8; i++) {
-		ep[i] = I->create1(0);
-		REQUIRE(ep[i] >= 0);
-		R(I->ctl(ep[i], EPOLL_CTL_ADD, efd, EV(EPOLLIN | EPOLLEXCLUSIVE, i)));
-		R(I->ctl(ep[i], EPOLL_CTL_ADD, stop, EV(EPOLLIN, STOP_DATA)));
-	}
+	REQUIRE(herd_open(t, I, ep, &efd, &stop, EPOLLEXCLUSIVE, 0));
 	start_waiters(w, 8, I, ep, 20000, 1);
 	for (k = 1; k <= 3; k++) {
 		long deadline = mp_now_ms() + 5000;
@@ -307,10 +302,8 @@ MP_SCENARIO(thread, exclusive_herd_one_per_write)
 	for (i = 0, woke = 0; i < 8; i++)
 		woke += w[i].ret > 0 && w[i].ev[0].data.u64 == STOP_DATA;
 	NOTE("in the end: %d of 8 woken by stop", woke);
-	for (i = 0; i < 8; i++)
-		close(ep[i]);
-	close(stop);
-	close(efd);
+	mp_close_fds(ep, 8);
+	MP_CLOSE(stop, efd);
 }
 
 struct modder {
@@ -380,8 +373,7 @@ MP_SCENARIO(thread, mod_racing_with_wait)
 			break;
 		}
 	sem_destroy(&m.got);
-	close(efd);
-	close(m.ep);
+	MP_CLOSE(efd, m.ep);
 }
 
 struct racer {
@@ -450,8 +442,7 @@ MP_SCENARIO(thread, timeout_racing_event)
 	NOTE("rounds %d: delivered %d, twice %d, lost %d", r.rounds, r.got, r.dups, r.lost);
 	sem_destroy(&r.go);
 	sem_destroy(&r.done);
-	close(efd);
-	close(r.ep);
+	MP_CLOSE(efd, r.ep);
 }
 
 /*
@@ -481,11 +472,7 @@ MP_SCENARIO(thread, ctl_while_waiting)
 	REQUIRE(mp_put(q[1], "x") == 1);
 	join_waiters(w, 1);
 	record_waiters(t, w, 1);
-	close(p[0]);
-	close(p[1]);
-	close(q[0]);
-	close(q[1]);
-	close(ep);
+	MP_CLOSE(p[0], p[1], q[0], q[1], ep);
 }
 
 /*
@@ -549,8 +536,7 @@ static void cancel_waiter(struct mp_tr *t, const struct mp_impl *I)
 		pthread_join(w[0].th, &res);
 	}
 	NOTE("waiter: %s", res == PTHREAD_CANCELED ? "cancelled" : "returned");
-	close(efd);
-	close(ep);
+	MP_CLOSE(efd, ep);
 }
 
 /*

@@ -363,20 +363,10 @@ TEST_F(trace, sleep_and_wake)
 /* The signal handlers a signalfd waits on go away: POLLFREE. */
 TEST_F(trace, pollfree)
 {
-	sigset_t mask;
-	int sfd, status;
-	pid_t pid;
+	int sfd;
 
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGUSR2);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	sfd = mp_signalfd_of_reaped_child(self->mp, SIGUSR2, EPOLLIN, 7);
 	ASSERT_LE(0, sfd);
-	pid = fork();
-	ASSERT_LE(0, pid);
-	if (pid == 0)	/* registers on the child's own signal handlers */
-		_exit(mp_ctl(self->mp, EPOLL_CTL_ADD, sfd, EPOLLIN, 7) ? 1 : 0);
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	self->out = trace_read();
 
 	EXPECT_TRUE(strstr(self->out, "owner=sighand") != NULL);

@@ -64,6 +64,18 @@ static void block_usr1(bool block)
 	pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
 }
 
+/* SIGUSR1 handled, blocked, and one already pending. */
+static void usr1_blocked_and_pending(void)
+{
+	handle_usr1(0);
+	block_usr1(true);
+	raise(SIGUSR1);
+}
+
+/* Record where SIGUSR1 stands: handler runs so far, pending, blocked. */
+#define NOTE_USR1() \
+	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked())
+
 /* A helper that acts once the waiting thread sleeps in its wait. */
 struct kicker {
 	pthread_t thread;	/* to signal */
@@ -98,129 +110,123 @@ struct fixture {
 	int ep, p[2];
 };
 
-static bool fixture_open(const struct mp_impl *I, struct fixture *f, bool ready)
+static bool fixture_open_idle(const struct mp_impl *I, struct fixture *f)
 {
 	f->ep = I->create1(EPOLL_CLOEXEC);
 	if (f->ep < 0 || mp_pipe(f->p))
 		return false;
-	if (I->ctl(f->ep, EPOLL_CTL_ADD, f->p[0], EV(EPOLLIN, 0xa)))
-		return false;
-	return !ready || mp_put(f->p[1], "x") == 1;
+	return I->ctl(f->ep, EPOLL_CTL_ADD, f->p[0], EV(EPOLLIN, 0xa)) == 0;
+}
+
+static bool fixture_open_ready(const struct mp_impl *I, struct fixture *f)
+{
+	return fixture_open_idle(I, f) && mp_put(f->p[1], "x") == 1;
 }
 
 static void fixture_close(struct fixture *f)
 {
-	close(f->ep);
-	close(f->p[0]);
-	close(f->p[1]);
+	MP_CLOSE(f->ep, f->p[0], f->p[1]);
 }
 
+/*
+ * ONE_ITEM_SCENARIO(name, ready): a scenario whose body finds f->ep, an
+ * instance with one item (the read end of the pipe f->p, IN, data 0xa),
+ * readable when ready is true.
+ */
+#define ONE_ITEM_SCENARIO(name, ready)					\
+	MP_SCENARIO_ON(wait, name, struct fixture, f,			\
+		       (ready) ? fixture_open_ready : fixture_open_idle, fixture_close)
+
 /* maxevents must be in 1..EP_MAX_EVENTS, for all three calls. */
-MP_SCENARIO(wait, maxevents_bounds)
+ONE_ITEM_SCENARIO(maxevents_bounds, true)
 {
 	static const int maxes[] = {
 		0, -1, INT32_MIN, 1, EP_MAX_EVENTS, EP_MAX_EVENTS + 1, INT32_MAX,
 	};
 	struct timespec zero = { 0, 0 };
 	struct epoll_event evs[4];
-	struct fixture f;
 	unsigned int i;
 
-	REQUIRE(fixture_open(I, &f, true));
 	NOTE("EP_MAX_EVENTS %d", EP_MAX_EVENTS);
 	for (i = 0; i < sizeof(maxes) / sizeof(maxes[0]); i++) {
 		NOTE("maxevents %d", maxes[i]);
-		W(evs, I->wait(f.ep, evs, maxes[i], 0));
-		W(evs, I->pwait(f.ep, evs, maxes[i], 0, NULL));
-		W(evs, I->pwait2(f.ep, evs, maxes[i], &zero, NULL));
+		W(evs, I->wait(f->ep, evs, maxes[i], 0));
+		W(evs, I->pwait(f->ep, evs, maxes[i], 0, NULL));
+		W(evs, I->pwait2(f->ep, evs, maxes[i], &zero, NULL));
 	}
-	fixture_close(&f);
 }
 
 /* On 6.1, maxevents and the buffer's access_ok() are checked before epfd. */
-MP_SCENARIO(wait, order_maxevents_buffer_epfd)
+ONE_ITEM_SCENARIO(order_maxevents_buffer_epfd, true)
 {
 	struct timespec zero = { 0, 0 };
 	struct epoll_event evs[4];
-	struct fixture f;
 	int closed;
 
-	REQUIRE(fixture_open(I, &f, true));
 	closed = dup(0);
 	close(closed);
 	W(evs, I->wait(-1, evs, 0, 0));
 	W(evs, I->wait(closed, evs, -5, 0));
-	W(evs, I->wait(f.p[0], evs, EP_MAX_EVENTS + 1, 0));
+	W(evs, I->wait(f->p[0], evs, EP_MAX_EVENTS + 1, 0));
 	W(evs, I->pwait(-1, evs, 0, 0, NULL));
 	W(evs, I->pwait2(-1, evs, 0, &zero, NULL));
 	/* access_ok() of a kernel address comes before epfd too */
 	W(evs, I->wait(-1, KERNPTR, 1, 0));
-	W(evs, I->wait(f.p[0], KERNPTR, 1, 0));
+	W(evs, I->wait(f->p[0], KERNPTR, 1, 0));
 	W(evs, I->pwait(closed, KERNPTR, 4, 0, NULL));
 	/* but a bad maxevents comes first */
-	W(evs, I->wait(f.ep, KERNPTR, 0, 0));
+	W(evs, I->wait(f->ep, KERNPTR, 0, 0));
 	W(evs, I->wait(-1, KERNPTR, 0, 0));
 	/* a user address that access_ok() accepts is only copied to later */
 	W(evs, I->wait(-1, NULL, 1, 0));
-	W(evs, I->wait(f.p[0], NULL, 1, 0));
-	fixture_close(&f);
+	W(evs, I->wait(f->p[0], NULL, 1, 0));
 }
 
 /* epfd: not open, O_PATH, or not an instance. */
-MP_SCENARIO(wait, bad_epfd)
+ONE_ITEM_SCENARIO(bad_epfd, false)
 {
 	struct timespec zero = { 0, 0 };
 	struct epoll_event evs[4];
-	struct fixture f;
 	int opath, reg;
 
-	REQUIRE(fixture_open(I, &f, false));
 	opath = open("/dev/null", O_PATH | O_CLOEXEC);
 	reg = memfd_create("x", MFD_CLOEXEC);
 	REQUIRE(opath >= 0 && reg >= 0);
 	W(evs, I->wait(-1, evs, 4, 0));
 	W(evs, I->wait(9999, evs, 4, 0));
 	W(evs, I->wait(opath, evs, 4, 0));
-	W(evs, I->wait(f.p[0], evs, 4, 0));
-	W(evs, I->wait(f.p[1], evs, 4, -1));
+	W(evs, I->wait(f->p[0], evs, 4, 0));
+	W(evs, I->wait(f->p[1], evs, 4, -1));
 	W(evs, I->wait(reg, evs, 4, 0));
 	W(evs, I->pwait(reg, evs, 4, 0, NULL));
 	W(evs, I->pwait2(reg, evs, 4, &zero, NULL));
 	W(evs, I->pwait2(opath, evs, 4, NULL, NULL));
-	close(opath);
-	close(reg);
-	fixture_close(&f);
+	MP_CLOSE(opath, reg);
 }
 
 /* A kernel-space or wrapping buffer fails access_ok(): EFAULT, item untouched. */
-MP_SCENARIO(wait, efault_access_ok)
+ONE_ITEM_SCENARIO(efault_access_ok, true)
 {
 	struct epoll_event evs[4];
-	struct fixture f;
 
-	REQUIRE(fixture_open(I, &f, true));
-	W(evs, I->wait(f.ep, KERNPTR, 1, 0));
-	W(evs, I->wait(f.ep, (struct epoll_event *)(uintptr_t)-12, 1, 0));
-	W(evs, I->wait(f.ep, (struct epoll_event *)0x7ffffffff000ULL, EP_MAX_EVENTS, 0));
-	W(evs, I->wait(f.ep, evs, 4, 0));
-	fixture_close(&f);
+	W(evs, I->wait(f->ep, KERNPTR, 1, 0));
+	W(evs, I->wait(f->ep, (struct epoll_event *)(uintptr_t)-12, 1, 0));
+	W(evs, I->wait(f->ep, (struct epoll_event *)0x7ffffffff000ULL, EP_MAX_EVENTS, 0));
+	W(evs, I->wait(f->ep, evs, 4, 0));
 }
 
 /* A NULL buffer: fine while nothing is ready, EFAULT once something is, and the item is kept. */
-MP_SCENARIO(wait, efault_null_buffer_item_kept)
+ONE_ITEM_SCENARIO(efault_null_buffer_item_kept, false)
 {
 	struct epoll_event evs[4];
-	struct fixture f;
 
-	REQUIRE(fixture_open(I, &f, false));
-	W(evs, I->wait(f.ep, NULL, 4, 0));
-	W(evs, I->wait(f.ep, NULL, 4, 50));
-	REQUIRE(mp_put(f.p[1], "x") == 1);
-	W(evs, I->wait(f.ep, NULL, 4, 0));
-	W(evs, I->wait(f.ep, NULL, 4, -1));
-	W(evs, I->wait(f.ep, evs, 4, 0));
-	W(evs, I->wait(f.ep, evs, 4, 0));
-	fixture_close(&f);
+	W(evs, I->wait(f->ep, NULL, 4, 0));
+	W(evs, I->wait(f->ep, NULL, 4, 50));
+	REQUIRE(mp_put(f->p[1], "x") == 1);
+	W(evs, I->wait(f->ep, NULL, 4, 0));
+	W(evs, I->wait(f->ep, NULL, 4, -1));
+	W(evs, I->wait(f->ep, evs, 4, 0));
+	W(evs, I->wait(f->ep, evs, 4, 0));
 }
 
 /*
@@ -254,11 +260,7 @@ MP_SCENARIO(wait, efault_second_slot_partial)
 	W_N(edge, 1, I->wait(ep, edge, 2, 0));
 	W(evs, I->wait(ep, evs, 4, 0));
 	munmap(map, 2 * pg);
-	close(ep);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	MP_CLOSE(ep, a[0], a[1], b[0], b[1]);
 }
 
 /* EFAULT leaves an EPOLLONESHOT item armed, and an EPOLLET item queued. */
@@ -279,212 +281,180 @@ MP_SCENARIO(wait, efault_oneshot_et_kept)
 	W(evs, I->wait(ep, evs, 4, 0));
 	W(evs, I->wait(ep, evs, 4, 0));
 	FDINFO(ep);
-	close(ep);
-	close(a[0]);
-	close(a[1]);
-	close(b[0]);
-	close(b[1]);
+	MP_CLOSE(ep, a[0], a[1], b[0], b[1]);
 }
 
 /* timeout 0 does not block; a positive timeout lasts at least that long. */
-MP_SCENARIO(wait, timeout_zero_and_positive)
+ONE_ITEM_SCENARIO(timeout_zero_and_positive, false)
 {
 	struct epoll_event evs[4];
-	struct fixture f;
 	long t0, dt;
 	int ms[] = { 1, 20, 150 }, i;
 
-	REQUIRE(fixture_open(I, &f, false));
 	t0 = mp_now_ms();
-	W(evs, I->wait(f.ep, evs, 4, 0));
-	W(evs, I->pwait(f.ep, evs, 4, 0, NULL));
+	W(evs, I->wait(f->ep, evs, 4, 0));
+	W(evs, I->pwait(f->ep, evs, 4, 0, NULL));
 	NOTE("two zero timeouts returned within 2 s: %s", mp_now_ms() - t0 < 2000 ? "yes" : "no");
 	for (i = 0; i < 3; i++) {
 		t0 = mp_now_ms();
-		W(evs, I->wait(f.ep, evs, 4, ms[i]));
+		W(evs, I->wait(f->ep, evs, 4, ms[i]));
 		dt = mp_now_ms() - t0;
 		NOTE("timeout %d ms: waited at least that long: %s", ms[i],
 		     dt >= ms[i] - 1 ? "yes" : "no");
 	}
-	fixture_close(&f);
 }
 
 /* Any negative timeout is infinite: the wait ends only when the kicker writes. */
-MP_SCENARIO(wait, timeout_negative_infinite)
+ONE_ITEM_SCENARIO(timeout_negative_infinite, false)
 {
 	int tmo[] = { -1, -2, -1000, INT32_MIN }, i;
 	struct epoll_event evs[4];
 	struct kicker k;
-	struct fixture f;
 	pthread_t th;
 	long t0;
 
-	REQUIRE(fixture_open(I, &f, false));
 	for (i = 0; i < 4; i++) {
 		NOTE("timeout %d", tmo[i]);
-		th = kick(&k, 0, f.p[1], 200);
+		th = kick(&k, 0, f->p[1], 200);
 		t0 = mp_now_ms();
-		W(evs, I->wait(f.ep, evs, 4, tmo[i]));
+		W(evs, I->wait(f->ep, evs, 4, tmo[i]));
 		NOTE("blocked until the write (>= 200 ms): %s",
 		     mp_now_ms() - t0 >= 200 ? "yes" : "no");
 		mp_join(th);
-		mp_drain(f.p[0]);
+		mp_drain(f->p[0]);
 	}
 	/* a huge positive timeout behaves the same */
-	th = kick(&k, 0, f.p[1], 0);
-	W(evs, I->wait(f.ep, evs, 4, INT32_MAX));
+	th = kick(&k, 0, f->p[1], 0);
+	W(evs, I->wait(f->ep, evs, 4, INT32_MAX));
 	mp_join(th);
-	fixture_close(&f);
 }
 
 /* A signal interrupts a blocked wait: EINTR, with or without SA_RESTART. */
-MP_SCENARIO(wait, eintr_by_signal)
+ONE_ITEM_SCENARIO(eintr_by_signal, false)
 {
 	struct timespec ts = { 30, 0 };
 	struct epoll_event evs[4];
 	struct kicker k;
-	struct fixture f;
 	pthread_t th;
 
-	REQUIRE(fixture_open(I, &f, false));
 	handle_usr1(0);
 	th = kick(&k, SIGUSR1, -1, 0);
-	W(evs, I->wait(f.ep, evs, 4, -1));
+	W(evs, I->wait(f->ep, evs, 4, -1));
 	mp_join(th);
 	NOTE("handler ran %d times", (int)hits);
 	handle_usr1(SA_RESTART);
 	th = kick(&k, SIGUSR1, -1, 0);
-	W(evs, I->wait(f.ep, evs, 4, 30000));
+	W(evs, I->wait(f->ep, evs, 4, 30000));
 	mp_join(th);
 	NOTE("handler ran %d times", (int)hits);
 	th = kick(&k, SIGUSR1, -1, 0);
-	W(evs, I->pwait(f.ep, evs, 4, -1, NULL));
+	W(evs, I->pwait(f->ep, evs, 4, -1, NULL));
 	mp_join(th);
 	th = kick(&k, SIGUSR1, -1, 0);
-	W(evs, I->pwait2(f.ep, evs, 4, &ts, NULL));
+	W(evs, I->pwait2(f->ep, evs, 4, &ts, NULL));
 	mp_join(th);
 	th = kick(&k, SIGUSR1, -1, 0);
-	W(evs, I->pwait2(f.ep, evs, 4, NULL, NULL));
+	W(evs, I->pwait2(f->ep, evs, 4, NULL, NULL));
 	mp_join(th);
 	NOTE("handler ran %d times", (int)hits);
 	/* an ignored signal does not interrupt */
 	signal(SIGUSR1, SIG_IGN);
-	th = kick(&k, SIGUSR1, f.p[1], 100);
-	W(evs, I->wait(f.ep, evs, 4, -1));
+	th = kick(&k, SIGUSR1, f->p[1], 100);
+	W(evs, I->wait(f->ep, evs, 4, -1));
 	mp_join(th);
-	fixture_close(&f);
 }
 
 /* sigsetsize must be sizeof(sigset_t) (8) when a mask is given; with no mask it is ignored. */
-MP_SCENARIO(wait, pwait_sigsetsize)
+ONE_ITEM_SCENARIO(pwait_sigsetsize, true)
 {
 	size_t sizes[] = { 0, 4, 7, 8, 9, 16, 128 };
 	struct timespec zero = { 0, 0 };
 	struct epoll_event evs[4];
-	struct fixture f;
 	sigset_t mask;
 	unsigned int i;
 
-	REQUIRE(fixture_open(I, &f, true));
 	sigemptyset(&mask);
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		NOTE("sigsetsize %zu", sizes[i]);
-		W(evs, I->pwait_raw(f.ep, evs, 4, 0, false, NULL, &mask, sizes[i]));
-		W(evs, I->pwait_raw(f.ep, evs, 4, 0, false, NULL, NULL, sizes[i]));
-		W(evs, I->pwait_raw(f.ep, evs, 4, 0, true, &zero, &mask, sizes[i]));
-		W(evs, I->pwait_raw(f.ep, evs, 4, 0, true, &zero, NULL, sizes[i]));
+		W(evs, I->pwait_raw(f->ep, evs, 4, 0, false, NULL, &mask, sizes[i]));
+		W(evs, I->pwait_raw(f->ep, evs, 4, 0, false, NULL, NULL, sizes[i]));
+		W(evs, I->pwait_raw(f->ep, evs, 4, 0, true, &zero, &mask, sizes[i]));
+		W(evs, I->pwait_raw(f->ep, evs, 4, 0, true, &zero, NULL, sizes[i]));
 		/* the mask is looked at before maxevents and the buffer */
-		W(evs, I->pwait_raw(f.ep, evs, 0, 0, false, NULL, (void *)1, sizes[i]));
-		W(evs, I->pwait_raw(f.ep, KERNPTR, 4, 0, true, &zero, &mask, sizes[i]));
+		W(evs, I->pwait_raw(f->ep, evs, 0, 0, false, NULL, (void *)1, sizes[i]));
+		W(evs, I->pwait_raw(f->ep, KERNPTR, 4, 0, true, &zero, &mask, sizes[i]));
 	}
-	fixture_close(&f);
 }
 
 /* A mask that cannot be read: EFAULT, before every other check of the wait. */
-MP_SCENARIO(wait, pwait_sigmask_efault)
+ONE_ITEM_SCENARIO(pwait_sigmask_efault, true)
 {
 	struct timespec zero = { 0, 0 };
 	struct epoll_event evs[4];
-	struct fixture f;
 	sigset_t *bad = (sigset_t *)1;
 
-	REQUIRE(fixture_open(I, &f, true));
-	W(evs, I->pwait(f.ep, evs, 4, 0, bad));
-	W(evs, I->pwait(f.ep, evs, 0, 0, bad));
+	W(evs, I->pwait(f->ep, evs, 4, 0, bad));
+	W(evs, I->pwait(f->ep, evs, 0, 0, bad));
 	W(evs, I->pwait(-1, evs, 4, 0, bad));
-	W(evs, I->pwait(f.p[0], evs, 4, 0, bad));
-	W(evs, I->pwait(f.ep, KERNPTR, 4, 0, bad));
-	W(evs, I->pwait2(f.ep, evs, 4, &zero, bad));
+	W(evs, I->pwait(f->p[0], evs, 4, 0, bad));
+	W(evs, I->pwait(f->ep, KERNPTR, 4, 0, bad));
+	W(evs, I->pwait2(f->ep, evs, 4, &zero, bad));
 	W(evs, I->pwait2(-1, evs, 0, &zero, bad));
-	W(evs, I->pwait2(f.ep, evs, 4, &zero, (sigset_t *)0xffff888000000000ULL));
-	W(evs, I->wait(f.ep, evs, 4, 0));
+	W(evs, I->pwait2(f->ep, evs, 4, &zero, (sigset_t *)0xffff888000000000ULL));
+	W(evs, I->wait(f->ep, evs, 4, 0));
 	NOTE("SIGUSR1 blocked afterwards: %d", usr1_blocked());
-	fixture_close(&f);
 }
 
 /*
  * pwait's mask blocks SIGUSR1 for the wait only: the signal sent during
  * the wait stays pending, the wait times out, the handler runs on return.
  */
-MP_SCENARIO(wait, pwait_mask_blocks_signal)
+ONE_ITEM_SCENARIO(pwait_mask_blocks_signal, false)
 {
 	struct epoll_event evs[4];
 	struct kicker k;
-	struct fixture f;
 	sigset_t mask;
 	pthread_t th;
 
-	REQUIRE(fixture_open(I, &f, false));
 	handle_usr1(0);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
 	th = kick(&k, SIGUSR1, -1, 0);
-	W(evs, I->pwait(f.ep, evs, 4, 1500, &mask));
+	W(evs, I->pwait(f->ep, evs, 4, 1500, &mask));
 	mp_join(th);
-	NOTE("handler ran %d times; pending %d; blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
+	NOTE_USR1();
 	/* all signals in the mask (SIGKILL and SIGSTOP are dropped from it) */
 	sigfillset(&mask);
-	th = kick(&k, SIGUSR1, f.p[1], 100);
-	W(evs, I->pwait(f.ep, evs, 4, -1, &mask));
+	th = kick(&k, SIGUSR1, f->p[1], 100);
+	W(evs, I->pwait(f->ep, evs, 4, -1, &mask));
 	mp_join(th);
-	NOTE("handler ran %d times; pending %d; blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
-	fixture_close(&f);
+	NOTE_USR1();
 }
 
 /*
  * SIGUSR1 blocked and already pending; pwait's mask unblocks it: EINTR at
  * once, the handler runs, and the old mask (blocking) is back afterwards.
  */
-MP_SCENARIO(wait, pwait_mask_unblocks_pending)
+ONE_ITEM_SCENARIO(pwait_mask_unblocks_pending, false)
 {
 	struct timespec ts = { 20, 0 };
 	struct epoll_event evs[4];
-	struct fixture f;
 	sigset_t empty;
 	long t0;
 
-	REQUIRE(fixture_open(I, &f, false));
-	handle_usr1(0);
-	block_usr1(true);
-	raise(SIGUSR1);
+	usr1_blocked_and_pending();
 	sigemptyset(&empty);
 	NOTE("before: pending %d, blocked %d", usr1_pending(), usr1_blocked());
 	t0 = mp_now_ms();
-	W(evs, I->pwait(f.ep, evs, 4, 20000, &empty));
+	W(evs, I->pwait(f->ep, evs, 4, 20000, &empty));
 	NOTE("returned within 10 s: %s", mp_now_ms() - t0 < 10000 ? "yes" : "no");
-	NOTE("after: handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
+	NOTE_USR1();
 	raise(SIGUSR1);
-	W(evs, I->pwait2(f.ep, evs, 4, &ts, &empty));
-	NOTE("after: handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
+	W(evs, I->pwait2(f->ep, evs, 4, &ts, &empty));
+	NOTE_USR1();
 	raise(SIGUSR1);
-	W(evs, I->pwait2(f.ep, evs, 4, NULL, &empty));
-	NOTE("after: handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(),
-	     usr1_blocked());
-	fixture_close(&f);
+	W(evs, I->pwait2(f->ep, evs, 4, NULL, &empty));
+	NOTE_USR1();
 }
 
 /*
@@ -492,116 +462,102 @@ MP_SCENARIO(wait, pwait_mask_unblocks_pending)
  * the events (or 0) are returned, the mask is restored at once and the
  * handler does not run.
  */
-MP_SCENARIO(wait, pwait_pending_signal_vs_events)
+ONE_ITEM_SCENARIO(pwait_pending_signal_vs_events, false)
 {
 	struct timespec zero = { 0, 0 };
 	struct epoll_event evs[4];
-	struct fixture f;
 	sigset_t empty;
 
-	REQUIRE(fixture_open(I, &f, false));
-	handle_usr1(0);
-	block_usr1(true);
-	raise(SIGUSR1);
+	usr1_blocked_and_pending();
 	sigemptyset(&empty);
 	NOTE("nothing ready, timeout 0:");
-	W(evs, I->pwait(f.ep, evs, 4, 0, &empty));
-	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked());
-	W(evs, I->pwait2(f.ep, evs, 4, &zero, &empty));
-	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked());
-	REQUIRE(mp_put(f.p[1], "x") == 1);
+	W(evs, I->pwait(f->ep, evs, 4, 0, &empty));
+	NOTE_USR1();
+	W(evs, I->pwait2(f->ep, evs, 4, &zero, &empty));
+	NOTE_USR1();
+	REQUIRE(mp_put(f->p[1], "x") == 1);
 	NOTE("an event ready, timeout -1:");
-	W(evs, I->pwait(f.ep, evs, 4, -1, &empty));
-	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked());
-	W(evs, I->pwait2(f.ep, evs, 4, NULL, &empty));
-	NOTE("handler ran %d, pending %d, blocked %d", (int)hits, usr1_pending(), usr1_blocked());
+	W(evs, I->pwait(f->ep, evs, 4, -1, &empty));
+	NOTE_USR1();
+	W(evs, I->pwait2(f->ep, evs, 4, NULL, &empty));
+	NOTE_USR1();
 	NOTE("now unblocking it:");
 	block_usr1(false);
 	NOTE("handler ran %d, pending %d", (int)hits, usr1_pending());
-	fixture_close(&f);
 }
 
 /* pwait2's timeout: NULL is infinite, {0,0} does not block, else relative. */
-MP_SCENARIO(wait, pwait2_timeouts)
+ONE_ITEM_SCENARIO(pwait2_timeouts, false)
 {
 	struct timespec zero = { 0, 0 }, t100 = { 0, 100 * 1000000L };
 	struct timespec big = { INT64_MAX, 999999999 }, maxns = { 0, 999999999 };
 	struct epoll_event evs[4];
 	struct kicker k;
-	struct fixture f;
 	pthread_t th;
 	long t0;
 
-	REQUIRE(fixture_open(I, &f, false));
-	W(evs, I->pwait2(f.ep, evs, 4, &zero, NULL));
+	W(evs, I->pwait2(f->ep, evs, 4, &zero, NULL));
 	t0 = mp_now_ms();
-	W(evs, I->pwait2(f.ep, evs, 4, &t100, NULL));
+	W(evs, I->pwait2(f->ep, evs, 4, &t100, NULL));
 	NOTE("100 ms timeout lasted at least 99 ms: %s", mp_now_ms() - t0 >= 99 ? "yes" : "no");
 	t0 = mp_now_ms();
-	W(evs, I->pwait2(f.ep, evs, 4, &maxns, NULL));
+	W(evs, I->pwait2(f->ep, evs, 4, &maxns, NULL));
 	NOTE("999999999 ns timeout lasted at least 999 ms: %s",
 	     mp_now_ms() - t0 >= 999 ? "yes" : "no");
-	th = kick(&k, 0, f.p[1], 200);
+	th = kick(&k, 0, f->p[1], 200);
 	t0 = mp_now_ms();
-	W(evs, I->pwait2(f.ep, evs, 4, NULL, NULL));
+	W(evs, I->pwait2(f->ep, evs, 4, NULL, NULL));
 	NOTE("NULL blocked until the write: %s", mp_now_ms() - t0 >= 200 ? "yes" : "no");
 	mp_join(th);
-	mp_drain(f.p[0]);
-	th = kick(&k, 0, f.p[1], 200);
+	mp_drain(f->p[0]);
+	th = kick(&k, 0, f->p[1], 200);
 	t0 = mp_now_ms();
-	W(evs, I->pwait2(f.ep, evs, 4, &big, NULL));
+	W(evs, I->pwait2(f->ep, evs, 4, &big, NULL));
 	NOTE("{INT64_MAX, 999999999} blocked until the write: %s",
 	     mp_now_ms() - t0 >= 200 ? "yes" : "no");
 	mp_join(th);
-	fixture_close(&f);
 }
 
 /* An invalid timespec is EINVAL; the timeout is checked first of all. */
-MP_SCENARIO(wait, pwait2_invalid_timespec)
+ONE_ITEM_SCENARIO(pwait2_invalid_timespec, true)
 {
 	static const struct timespec bad[] = {
 		{ 0, -1 }, { 0, 1000000000 }, { -1, 0 }, { -1, -1 }, { 1, INT64_MAX },
 		{ INT64_MIN, 0 },
 	};
 	struct epoll_event evs[4];
-	struct fixture f;
 	unsigned int i;
 
-	REQUIRE(fixture_open(I, &f, true));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		NOTE("{%lld, %lld}", (long long)bad[i].tv_sec, (long long)bad[i].tv_nsec);
-		W(evs, I->pwait2(f.ep, evs, 4, &bad[i], NULL));
+		W(evs, I->pwait2(f->ep, evs, 4, &bad[i], NULL));
 		W(evs, I->pwait2(-1, evs, 4, &bad[i], NULL));
-		W(evs, I->pwait2(f.p[0], KERNPTR, 0, &bad[i], NULL));
-		W(evs, I->pwait2(f.ep, evs, 4, &bad[i], (sigset_t *)1));
+		W(evs, I->pwait2(f->p[0], KERNPTR, 0, &bad[i], NULL));
+		W(evs, I->pwait2(f->ep, evs, 4, &bad[i], (sigset_t *)1));
 	}
-	W(evs, I->pwait2(f.ep, evs, 4, NULL, NULL));
-	fixture_close(&f);
+	W(evs, I->pwait2(f->ep, evs, 4, NULL, NULL));
 }
 
 /* A timespec that cannot be read: EFAULT, before the mask and the wait's own checks. */
-MP_SCENARIO(wait, pwait2_timespec_efault)
+ONE_ITEM_SCENARIO(pwait2_timespec_efault, true)
 {
 	const struct timespec *badts[] = {
 		(struct timespec *)1, (struct timespec *)0xffff888000000000ULL,
 	};
 	struct epoll_event evs[4];
-	struct fixture f;
 	unsigned int i;
 	sigset_t mask;
 
-	REQUIRE(fixture_open(I, &f, true));
 	sigemptyset(&mask);
 	for (i = 0; i < 2; i++) {
-		W(evs, I->pwait2(f.ep, evs, 4, badts[i], NULL));
-		W(evs, I->pwait2(f.ep, evs, 0, badts[i], NULL));
+		W(evs, I->pwait2(f->ep, evs, 4, badts[i], NULL));
+		W(evs, I->pwait2(f->ep, evs, 0, badts[i], NULL));
 		W(evs, I->pwait2(-1, evs, 4, badts[i], NULL));
-		W(evs, I->pwait2(f.ep, evs, 4, badts[i], (sigset_t *)1));
-		W(evs, I->pwait2(f.ep, KERNPTR, 4, badts[i], &mask));
-		W(evs, I->pwait_raw(f.ep, evs, 4, 0, true, badts[i], &mask, 4));
+		W(evs, I->pwait2(f->ep, evs, 4, badts[i], (sigset_t *)1));
+		W(evs, I->pwait2(f->ep, KERNPTR, 4, badts[i], &mask));
+		W(evs, I->pwait_raw(f->ep, evs, 4, 0, true, badts[i], &mask, 4));
 	}
-	W(evs, I->wait(f.ep, evs, 4, 0));
-	fixture_close(&f);
+	W(evs, I->wait(f->ep, evs, 4, 0));
 }
 
 /*
@@ -632,8 +588,7 @@ MP_SCENARIO(wait, maxevents_vs_ready_count)
 	W(evs, I->wait(ep, evs, 8, 0));
 	W(evs, I->wait(ep, evs, 8, 0));
 	for (i = 0; i < 5; i++) {
-		close(p[i][0]);
-		close(p[i][1]);
+		MP_CLOSE(p[i][0], p[i][1]);
 	}
 	close(ep);
 }
