@@ -434,6 +434,15 @@ pid_t mp_gettid(void);
 pthread_t mp_thread(void *(*fn)(void *), void *arg);
 void *mp_join(pthread_t th);
 
+/*
+ * Forbid ioctl() from now on in this thread (a seccomp filter: it fails
+ * with ENOTRECOVERABLE), to show a harvest made no system call. -1 with
+ * EINVAL on a kernel without seccomp filters: a child then exits with
+ * MP_NO_SECCOMP_EXIT, which its parent reports as a skip.
+ */
+int mp_forbid_ioctl(void);
+#define MP_NO_SECCOMP_EXIT	13
+
 /* Run fn(arg) in a forked child whose transcript lines are appended to t. */
 void mp_in_child(struct mp_tr *t, void (*fn)(struct mp_tr *t, void *arg), void *arg);
 

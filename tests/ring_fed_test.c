@@ -21,11 +21,7 @@
 #include "mp_impl.h"
 #include "minipoll.h"
 
-#include <stddef.h>
-#include <linux/filter.h>
 #include <linux/minipoll.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
 
 MP_FIXTURE(fed);
 
@@ -47,6 +43,14 @@ static int rwait(const struct mp_impl *I, struct minipoll_ring *r, int ep,
 #define RING(entries) do {						\
 	r = fed_ring(I, ep, entries);					\
 	REQUIRE(I != &mp_minipoll || r);				\
+} while (0)
+
+/* An instance with a fed ring of @entries (on minipoll), and @n pipes watched with @flags. */
+#define FED_PIPES(entries, n, flags) do {				\
+	ep = I->create1(EPOLL_CLOEXEC);					\
+	REQUIRE(ep >= 0);						\
+	RING(entries);							\
+	REQUIRE(pipes(I, ep, p, n, flags));				\
 } while (0)
 
 /* N pipes watched with @flags (data i), none written yet. */
@@ -126,10 +130,7 @@ MP_SCENARIO(fed, oneshot)
 	struct minipoll_ring *r;
 	int ep, p[3][2];
 
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	RING(4);
-	REQUIRE(pipes(I, ep, p, 3, EPOLLONESHOT));
+	FED_PIPES(4, 3, EPOLLONESHOT);
 	REQUIRE(mp_put(p[1][1], "a") == 1 && mp_put(p[0][1], "b") == 1);
 	REQUIRE(mp_put(p[1][1], "c") == 1);	/* disarmed: nothing more */
 	RW(16, 0);
@@ -149,10 +150,7 @@ MP_SCENARIO(fed, ctl_with_entries_in_flight)
 	struct minipoll_ring *r;
 	int ep, p[4][2];
 
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	RING(8);
-	REQUIRE(pipes(I, ep, p, 4, EPOLLET));
+	FED_PIPES(8, 4, EPOLLET);
 	REQUIRE(mp_put(p[0][1], "a") == 1 && mp_put(p[1][1], "b") == 1);
 	REQUIRE(mp_put(p[2][1], "c") == 1 && mp_put(p[3][1], "d") == 1);
 	REQUIRE(I->ctl(ep, EPOLL_CTL_DEL, p[1][0], NULL) == 0);
@@ -176,10 +174,7 @@ MP_SCENARIO(fed, overflow_keeps_order)
 	struct minipoll_ring *r;
 	int ep, p[10][2], i;
 
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	RING(4);
-	REQUIRE(pipes(I, ep, p, 10, EPOLLET));
+	FED_PIPES(4, 10, EPOLLET);
 	for (i = 9; i >= 0; i--)
 		REQUIRE(mp_put(p[i][1], "x") == 1);
 	RW(16, 0);			/* all ten, in the order they woke */
@@ -201,10 +196,7 @@ MP_SCENARIO(fed, keyless_wakeup)
 	struct minipoll_ring *r;
 	int ep, p[3][2];
 
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	RING(8);
-	REQUIRE(pipes(I, ep, p, 3, EPOLLET));
+	FED_PIPES(8, 3, EPOLLET);
 	REQUIRE(mp_put(p[0][1], "a") == 1);
 	REQUIRE(close(p[1][1]) == 0);		/* hang-up: no key */
 	REQUIRE(mp_put(p[2][1], "b") == 1);
@@ -221,10 +213,7 @@ MP_SCENARIO(fed, level_triggered_item_ends_feeding)
 	struct minipoll_ring *r;
 	int ep, p[3][2];
 
-	ep = I->create1(EPOLL_CLOEXEC);
-	REQUIRE(ep >= 0);
-	RING(8);
-	REQUIRE(pipes(I, ep, p, 2, EPOLLET));
+	FED_PIPES(8, 2, EPOLLET);
 	REQUIRE(mp_put(p[0][1], "a") == 1);	/* published */
 	REQUIRE(pipes(I, ep, p + 2, 1, 0));
 	REQUIRE(mp_put(p[2][1], "b") == 1 && mp_put(p[1][1], "c") == 1);
@@ -299,22 +288,6 @@ TEST_F(raw, setup_flags)
  * Published while the consumer harvests: no system call. After the first
  * harvest ioctl() is forbidden (seccomp); new edges keep coming out.
  */
-#define NO_SECCOMP_EXIT	13
-static int forbid_ioctl(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTRECOVERABLE),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
-
 TEST_F(raw, edges_without_syscall)
 {
 	struct epoll_event evs[8];
@@ -335,8 +308,8 @@ TEST_F(raw, edges_without_syscall)
 	if (pid == 0) {
 		int round, got = 0, k;
 
-		if (forbid_ioctl())
-			_exit(errno == EINVAL ? NO_SECCOMP_EXIT : 11);
+		if (mp_forbid_ioctl())
+			_exit(errno == EINVAL ? MP_NO_SECCOMP_EXIT : 11);
 		for (round = 0; round < 50; round++) {
 			for (i = 0; i < 4; i++)
 				if (mp_put(q[i][1], "x") != 1)
@@ -354,7 +327,7 @@ TEST_F(raw, edges_without_syscall)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
-	if (WEXITSTATUS(status) == NO_SECCOMP_EXIT)
+	if (WEXITSTATUS(status) == MP_NO_SECCOMP_EXIT)
 		SKIP(goto out, "no seccomp filters (CONFIG_SECCOMP_FILTER) in this kernel");
 	EXPECT_EQ(0, WEXITSTATUS(status));
 out:

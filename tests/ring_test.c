@@ -18,10 +18,7 @@
 #include "minipoll.h"
 
 #include <stddef.h>
-#include <linux/filter.h>
 #include <linux/minipoll.h>
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
 
 MP_FIXTURE(ring);
 
@@ -377,22 +374,6 @@ TEST_F(raw, protocol)
  * without seccomp filters (the debug kernel's small config) cannot forbid
  * it: skipped there, and nothing of the kernel runs in that harvest.
  */
-#define NO_SECCOMP_EXIT	13
-static int forbid_ioctl(void)
-{
-	struct sock_filter f[] = {
-		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 1),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOTRECOVERABLE),
-		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-	};
-	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
-
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
-		return -1;
-	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
-}
-
 TEST_F(raw, harvest_without_syscall)
 {
 	struct epoll_event evs[8];
@@ -415,8 +396,8 @@ TEST_F(raw, harvest_without_syscall)
 
 		if (minipoll_ring_wait(r, evs, 3, 0) != 3)
 			_exit(10);
-		if (forbid_ioctl())
-			_exit(errno == EINVAL ? NO_SECCOMP_EXIT : 11);
+		if (mp_forbid_ioctl())
+			_exit(errno == EINVAL ? MP_NO_SECCOMP_EXIT : 11);
 		while ((k = minipoll_ring_wait(r, evs, 3, 0)) > 0)
 			n += k;
 		/* 5 more from the same fill, then the ioctl is refused. */
@@ -424,7 +405,7 @@ TEST_F(raw, harvest_without_syscall)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_TRUE(WIFEXITED(status));
-	if (WEXITSTATUS(status) == NO_SECCOMP_EXIT)
+	if (WEXITSTATUS(status) == MP_NO_SECCOMP_EXIT)
 		SKIP(goto out, "no seccomp filters (CONFIG_SECCOMP_FILTER) in this kernel");
 	EXPECT_EQ(0, WEXITSTATUS(status));
 out:
