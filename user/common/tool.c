@@ -10,15 +10,20 @@
 
 #include "tool.h"
 
+static void message(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", mp_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void mp_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", mp_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
 }
 
@@ -26,11 +31,9 @@ void mp_usage_die(void (*usage)(FILE *f), const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", mp_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	message(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	usage(stderr);
 	exit(2);
 }
