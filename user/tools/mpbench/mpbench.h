@@ -69,7 +69,7 @@ void mpb_write_json(const char *path);
 /* The table, with the verdicts; returns the number of missed targets. */
 int mpb_print_table(void);
 
-/* ---- Timing (measure.c) ---- */
+/* ---- Timing (harness.c) ---- */
 
 uint64_t mpb_now(void);
 /* Measure the cost of the timed loop itself, subtracted from every loop. */
@@ -124,7 +124,7 @@ struct mpb_impl {
 extern const struct mpb_impl *const mpb_impls[];	/* NULL-terminated */
 int mpb_impl_selected(const struct mpb_impl *im);
 
-/* ---- Shared fixtures (fixtures.c) ---- */
+/* ---- Shared fixtures (harness.c) ---- */
 
 /* n fresh eventfds (non-blocking), or the process dies trying. */
 int *mpb_eventfds(long n);

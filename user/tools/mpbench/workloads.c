@@ -72,17 +72,19 @@ static int ctl_mod_op(void *p, long i)
 static void ctl_pass(void *p, uint64_t *t)
 {
 	struct ctl_ctx *c = p;
+	const struct mpb_impl *im = c->im;
+	const int *fds = c->fds;
+	long i, m = c->m;
 	uint64_t t0, t1, t2;
-	long i;
 
 	t0 = mpb_now();
-	for (i = 0; i < c->m; i++)
-		if (c->im->del(c->s, c->fds[i]))
-			mp_die("%s: del: %s", c->im->name, strerror(errno));
+	for (i = 0; i < m; i++)
+		if (im->del(c->s, fds[i]))
+			mp_die("%s: del: %s", im->name, strerror(errno));
 	t1 = mpb_now();
-	for (i = 0; i < c->m; i++)
-		if (c->im->add(c->s, c->fds[i], EPOLLIN))
-			mp_die("%s: add: %s", c->im->name, strerror(errno));
+	for (i = 0; i < m; i++)
+		if (im->add(c->s, fds[i], EPOLLIN))
+			mp_die("%s: add: %s", im->name, strerror(errno));
 	t2 = mpb_now();
 	t[0] += t1 - t0;
 	t[1] += t2 - t1;
