@@ -10,11 +10,20 @@
 
 #include "tool.h"
 
-static void message(const char *fmt, va_list ap)
+void mp_vwarn(const char *fmt, va_list ap)
 {
 	fprintf(stderr, "%s: ", mp_prog);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+void mp_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mp_vwarn(fmt, ap);
+	va_end(ap);
 }
 
 void mp_die(const char *fmt, ...)
@@ -22,7 +31,7 @@ void mp_die(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	message(fmt, ap);
+	mp_vwarn(fmt, ap);
 	va_end(ap);
 	exit(1);
 }
@@ -32,7 +41,7 @@ void mp_usage_die(void (*usage)(FILE *f), const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	message(fmt, ap);
+	mp_vwarn(fmt, ap);
 	va_end(ap);
 	usage(stderr);
 	exit(2);

@@ -9,10 +9,15 @@
 
 #include <getopt.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 /* The tool's name for its messages, "mpbench"; each tool defines it. */
 extern const char mp_prog[];
+
+/* "PROG: MESSAGE" on stderr. */
+void mp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mp_vwarn(const char *fmt, va_list ap);
 
 /* "PROG: MESSAGE" on stderr, then exit(1). */
 void mp_die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));

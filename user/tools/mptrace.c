@@ -138,7 +138,7 @@ static void parse_args(int argc, char **argv)
 	if (optind < argc)
 		opts.cmd = &argv[optind];
 	if (opts.interval > 0 && opts.interval < 0.01) {
-		fprintf(stderr, "%s: -i: the interval must be at least 0.01 s\n", mp_prog);
+		mp_warn("-i: the interval must be at least 0.01 s");
 		exit(2);
 	}
 }
@@ -225,7 +225,7 @@ static bool layout_ok(const char *dir, const char *event)
 	snprintf(path, sizeof(path), "%s/format", dir);
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "mptrace: %s: %s\n", path, strerror(errno));
+		mp_warn("%s: %s", path, strerror(errno));
 		return false;
 	}
 	for (i = 0; i < sizeof(tp_fields) / sizeof(tp_fields[0]); i++) {
@@ -234,12 +234,11 @@ static bool layout_ok(const char *dir, const char *event)
 		if (strcmp(t->event, event) != 0)
 			continue;
 		if (!format_field(f, t->field, &off, &size)) {
-			fprintf(stderr, "mptrace: %s has no field %s: not traced\n",
-				event, t->field);
+			mp_warn("%s has no field %s: not traced", event, t->field);
 			ok = false;
 		} else if (off != t->offset || size != t->size) {
-			fprintf(stderr, "mptrace: %s.%s is at offset %zu size %zu, not %zu size %zu "
-				"as in Documentation/tracepoints.md: not traced\n",
+			mp_warn("%s.%s is at offset %zu size %zu, not %zu size %zu "
+				"as in Documentation/tracepoints.md: not traced",
 				event, t->field, off, size, t->offset, t->size);
 			ok = false;
 		}
@@ -275,14 +274,13 @@ static int select_minipoll(struct mptrace_bpf *skel)
 		missing++;
 	}
 	if (!events)
-		fprintf(stderr, "mptrace: tracefs is not mounted: tracing epoll only\n");
+		mp_warn("tracefs is not mounted: tracing epoll only");
 	else if (!enabled)
-		fprintf(stderr, "mptrace: no minipoll tracepoints (module not loaded, or built "
-			"without them): tracing epoll only\n");
+		mp_warn("no minipoll tracepoints (module not loaded, or built "
+			"without them): tracing epoll only");
 	else if (missing)
-		fprintf(stderr, "mptrace: %d of minipoll's tracepoints are missing or differ: "
-			"their counts stay 0\n",
-			missing);
+		mp_warn("%d of minipoll's tracepoints are missing or differ: "
+			"their counts stay 0", missing);
 	return enabled;
 }
 
@@ -301,7 +299,7 @@ static bool attach(struct bpf_program *prog, struct bpf_link **link,
 	if (required)
 		mp_die("cannot attach %s: %s", bpf_program__section_name(prog),
 		       strerror(errno));
-	fprintf(stderr, "mptrace: cannot attach %s (%s): its counts stay 0\n",
+	mp_warn("cannot attach %s (%s): its counts stay 0",
 		bpf_program__section_name(prog), strerror(errno));
 	return false;
 }
@@ -353,7 +351,7 @@ static struct mptrace_bpf *start(void)
 	ATTACH(skel, mp_transfer_end, false);
 
 	if (!opts.json)
-		fprintf(stderr, "mptrace: tracing epoll (kprobes)%s; %s\n",
+		mp_warn("tracing epoll (kprobes)%s; %s",
 			mp ? " and minipoll (tracepoints)" : "",
 			opts.cmd ? "until the command exits" :
 			opts.duration > 0 ? "for the given duration" : "Ctrl-C to end");
@@ -666,7 +664,7 @@ static pid_t run_cmd(char **cmd)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		execvp(cmd[0], cmd);
-		fprintf(stderr, "mptrace: cannot run %s: %s\n", cmd[0], strerror(errno));
+		mp_warn("cannot run %s: %s", cmd[0], strerror(errno));
 		_exit(127);
 	}
 	return pid;

@@ -35,9 +35,7 @@ void mpb_note(const char *fmt, ...)
 	if (!mpb_opts.verbose)
 		return;
 	va_start(ap, fmt);
-	fprintf(stderr, "%s: ", mp_prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	mp_vwarn(fmt, ap);
 	va_end(ap);
 }
 
