@@ -185,41 +185,15 @@ static const struct tp_field tp_fields[] = {
 	TP_FIELD("minipoll_transfer_end", mp_tp_transfer_end, id),
 	TP_FIELD("minipoll_transfer_end", mp_tp_transfer_end, delivered),
 };
-
-/* Find field's "offset:N; size:N;" in a format file; false if absent. */
-static bool format_field(FILE *f, const char *field, size_t *off, size_t *size)
-{
-	char line[512], *p, *name;
-	size_t len = strlen(field);
-	unsigned int o, s;
-
-	rewind(f);
-	while (fgets(line, sizeof(line), f)) {
-		p = strstr(line, "field:");
-		if (!p || !strchr(p, ';'))
-			continue;
-		*strchr(p, ';') = '\0';
-		/* "field:unsigned int reason" -> the last word, without [N] */
-		name = strrchr(p, ' ');
-		name = name ? name + 1 : p + 6;
-		if (strncmp(name, field, len) != 0 || (name[len] && name[len] != '['))
-			continue;
-		p = strstr(p + strlen(p) + 1, "offset:");
-		if (!p || sscanf(p, "offset:%u; size:%u;", &o, &s) != 2)
-			return false;
-		*off = o;
-		*size = s;
-		return true;
-	}
-	return false;
-}
+#define NR_TP_FIELDS (sizeof(tp_fields) / sizeof(tp_fields[0]))
 
 /* The event's record agrees with mptrace.h; else say how, and false. */
 static bool layout_ok(const char *dir, const char *event)
 {
-	char path[600];
-	size_t i, off, size;
+	char path[600], line[512], *name, *semi;
+	unsigned int off, size, found = 0;
 	bool ok = true;
+	size_t i;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/format", dir);
@@ -228,22 +202,36 @@ static bool layout_ok(const char *dir, const char *event)
 		mp_warn("%s: %s", path, strerror(errno));
 		return false;
 	}
-	for (i = 0; i < sizeof(tp_fields) / sizeof(tp_fields[0]); i++) {
-		const struct tp_field *t = &tp_fields[i];
-
-		if (strcmp(t->event, event) != 0)
+	/* "\tfield:unsigned int reason;\toffset:20;\tsize:4;\tsigned:0;" */
+	while (fgets(line, sizeof(line), f)) {
+		name = strstr(line, "field:");
+		semi = name ? strchr(name, ';') : NULL;
+		if (!semi || sscanf(semi + 1, " offset:%u; size:%u;", &off, &size) != 2)
 			continue;
-		if (!format_field(f, t->field, &off, &size)) {
-			mp_warn("%s has no field %s: not traced", event, t->field);
-			ok = false;
-		} else if (off != t->offset || size != t->size) {
-			mp_warn("%s.%s is at offset %zu size %zu, not %zu size %zu "
+		*semi = '\0';
+		name = strrchr(name, ' ') ? strrchr(name, ' ') + 1 : name + 6;
+		name[strcspn(name, "[")] = '\0';
+		for (i = 0; i < NR_TP_FIELDS; i++) {
+			const struct tp_field *t = &tp_fields[i];
+
+			if (strcmp(t->event, event) || strcmp(t->field, name))
+				continue;
+			found |= 1u << i;
+			if (off == t->offset && size == t->size)
+				continue;
+			mp_warn("%s.%s is at offset %u size %u, not %zu size %zu "
 				"as in Documentation/tracepoints.md: not traced",
-				event, t->field, off, size, t->offset, t->size);
+				event, name, off, size, t->offset, t->size);
 			ok = false;
 		}
 	}
 	fclose(f);
+	for (i = 0; i < NR_TP_FIELDS; i++) {
+		if (strcmp(tp_fields[i].event, event) || found & (1u << i))
+			continue;
+		mp_warn("%s has no field %s: not traced", event, tp_fields[i].field);
+		ok = false;
+	}
 	return ok;
 }
 
