@@ -10,16 +10,71 @@
 
 #include "tool.h"
 
+void mp_vwarn(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", mp_prog);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void mp_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mp_vwarn(fmt, ap);
+	va_end(ap);
+}
+
 void mp_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", mp_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	mp_vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(1);
+}
+
+void mp_usage_die(void (*usage)(FILE *f), const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	mp_vwarn(fmt, ap);
+	va_end(ap);
+	usage(stderr);
+	exit(2);
+}
+
+int mp_getopt(int argc, char **argv, const char *optstring,
+	      const struct option *longopts, void (*usage)(FILE *f))
+{
+	int c = getopt_long(argc, argv, optstring, longopts, NULL);
+
+	if (c == 'h') {
+		usage(stdout);
+		exit(0);
+	}
+	if (c == '?' || c == ':') {
+		usage(stderr);
+		exit(2);
+	}
+	return c;
+}
+
+int mp_in_list(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	while (list && *list) {
+		if (!strncmp(list, name, len) && (list[len] == ',' || !list[len]))
+			return 1;
+		list = strchr(list, ',');
+		if (list)
+			list++;
+	}
+	return 0;
 }
 
 int mp_parse_long(const char *s, long lo, long hi, long *v)

@@ -62,6 +62,7 @@ struct {
 /*
  * Per thread (pid_tgid): the eventpoll it is in do_epoll_wait or
  * do_epoll_ctl on, and its fd there, from the call's entry to its return.
+ * One map serves both calls: a thread is in one system call at a time.
  * LRU: an entry whose return was missed (kretprobe instances run out when
  * very many threads sleep at once) ages out instead of filling the map.
  */
@@ -76,14 +77,7 @@ struct {
 	__uint(max_entries, MAX_THREADS);
 	__type(key, __u64);
 	__type(value, struct ep_call);
-} in_wait SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MAX_THREADS);
-	__type(key, __u64);
-	__type(value, struct ep_call);
-} in_ctl SEC(".maps");
+} in_call SEC(".maps");
 
 static const struct mpt_stats zero_stats;
 
@@ -209,7 +203,7 @@ int BPF_KPROBE(ep_wake, struct wait_queue_entry *wq_entry)
 	struct task_struct *task = BPF_CORE_READ(wq_entry, private);
 	__u64 id = ((__u64)BPF_CORE_READ(task, tgid) << 32) |
 		   (__u32)BPF_CORE_READ(task, pid);
-	struct ep_call *call = bpf_map_lookup_elem(&in_wait, &id);
+	struct ep_call *call = bpf_map_lookup_elem(&in_call, &id);
 	struct mpt_stats *s;
 
 	if (!call || !call->ep)
@@ -220,13 +214,13 @@ int BPF_KPROBE(ep_wake, struct wait_queue_entry *wq_entry)
 	return 0;
 }
 
-static __always_inline int enter(void *map, int epfd)
+static __always_inline int enter(int epfd)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ep_call call = { .ep = private_of_fd(epfd), .epfd = epfd };
 
 	if (call.ep)
-		bpf_map_update_elem(map, &id, &call, BPF_ANY);
+		bpf_map_update_elem(&in_call, &id, &call, BPF_ANY);
 	return 0;
 }
 
@@ -234,10 +228,10 @@ static __always_inline int enter(void *map, int epfd)
  * The return of the call enter() saw begin: a wait that returned events,
  * or a ctl that succeeded, on an eventpoll (a non-epoll fd fails).
  */
-static __always_inline int leave(void *map, long ret, bool wait)
+static __always_inline int leave(long ret, bool wait)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct ep_call *call = bpf_map_lookup_elem(map, &id);
+	struct ep_call *call = bpf_map_lookup_elem(&in_call, &id);
 	struct mpt_stats *s;
 	int n = (int)ret;
 
@@ -253,32 +247,32 @@ static __always_inline int leave(void *map, long ret, bool wait)
 				__sync_fetch_and_add(&s->ctl, 1);
 		}
 	}
-	bpf_map_delete_elem(map, &id);
+	bpf_map_delete_elem(&in_call, &id);
 	return 0;
 }
 
 SEC("kprobe/do_epoll_wait")
 int BPF_KPROBE(ep_wait_enter, int epfd)
 {
-	return enter(&in_wait, epfd);
+	return enter(epfd);
 }
 
 SEC("kretprobe/do_epoll_wait")
 int BPF_KRETPROBE(ep_wait_exit, long ret)
 {
-	return leave(&in_wait, ret, true);
+	return leave(ret, true);
 }
 
 SEC("kprobe/do_epoll_ctl")
 int BPF_KPROBE(ep_ctl_enter, int epfd)
 {
-	return enter(&in_ctl, epfd);
+	return enter(epfd);
 }
 
 SEC("kretprobe/do_epoll_ctl")
 int BPF_KRETPROBE(ep_ctl_exit, long ret)
 {
-	return leave(&in_ctl, ret, false);
+	return leave(ret, false);
 }
 
 /* ---- minipoll's tracepoints (loaded only when the events exist) ---- */

@@ -11,7 +11,6 @@
  * without the module the tool traces epoll alone.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -39,14 +38,14 @@ const char mp_prog[] = "mptrace";
 
 static const char *const impl_name[MPT_NR_IMPL] = { "epoll", "minipoll" };
 
-struct options {
+static struct options {
 	double interval;	/* seconds between reports; 0: none */
 	double duration;	/* seconds to trace; 0: until stopped */
 	bool json;
 	bool verbose;
 	const char *btf;	/* --btf: kernel BTF other than the running one's */
 	char **cmd;		/* -- CMD ARGS: trace while it runs */
-};
+} opts = { .interval = 1 };
 
 /* An instance seen so far, with the counters printed last time. */
 struct seen {
@@ -59,7 +58,6 @@ struct seen {
 static struct seen seen[MAX_SEEN];
 static unsigned int nr_seen, next_seq[MPT_NR_IMPL];
 static volatile sig_atomic_t stop;
-static bool verbose;
 static bool have_wakeups[MPT_NR_IMPL];
 
 static void on_signal(int sig)
@@ -87,12 +85,11 @@ static void usage(FILE *f)
 "                       (the exit status is then CMD's)\n");
 }
 
+/* libbpf's warnings and information with -v; its debug output never. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (level == LIBBPF_DEBUG || (!verbose && level == LIBBPF_INFO))
-		return 0;
-	if (!verbose && level == LIBBPF_WARN)
+	if (!opts.verbose || level == LIBBPF_DEBUG)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
 }
@@ -101,15 +98,12 @@ static double parse_secs(const char *opt, const char *s)
 {
 	double v;
 
-	if (mp_parse_double(s, 0, 1e6, &v) < 0) {
-		fprintf(stderr, "%s: %s: '%s' is not a number of seconds\n", mp_prog, opt, s);
-		usage(stderr);
-		exit(2);
-	}
+	if (mp_parse_double(s, 0, 1e6, &v) < 0)
+		mp_usage_die(usage, "%s: '%s' is not a number of seconds", opt, s);
 	return v;
 }
 
-static void parse_args(int argc, char **argv, struct options *o)
+static void parse_args(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "interval", required_argument, NULL, 'i' },
@@ -122,36 +116,29 @@ static void parse_args(int argc, char **argv, struct options *o)
 	};
 	int c;
 
-	o->interval = 1;
-	while ((c = getopt_long(argc, argv, "+i:d:jvh", longopts, NULL)) != -1) {
+	while ((c = mp_getopt(argc, argv, "+i:d:jvh", longopts, usage)) != -1) {
 		switch (c) {
 		case 'i':
-			o->interval = parse_secs("-i", optarg);
+			opts.interval = parse_secs("-i", optarg);
 			break;
 		case 'd':
-			o->duration = parse_secs("-d", optarg);
+			opts.duration = parse_secs("-d", optarg);
 			break;
 		case 'j':
-			o->json = true;
+			opts.json = true;
 			break;
 		case 'v':
-			o->verbose = true;
+			opts.verbose = true;
 			break;
 		case 'B':
-			o->btf = optarg;
+			opts.btf = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			usage(stderr);
-			exit(2);
 		}
 	}
 	if (optind < argc)
-		o->cmd = &argv[optind];
-	if (o->interval > 0 && o->interval < 0.01) {
-		fprintf(stderr, "mptrace: -i: the interval must be at least 0.01 s\n");
+		opts.cmd = &argv[optind];
+	if (opts.interval > 0 && opts.interval < 0.01) {
+		mp_warn("-i: the interval must be at least 0.01 s");
 		exit(2);
 	}
 }
@@ -198,66 +185,53 @@ static const struct tp_field tp_fields[] = {
 	TP_FIELD("minipoll_transfer_end", mp_tp_transfer_end, id),
 	TP_FIELD("minipoll_transfer_end", mp_tp_transfer_end, delivered),
 };
-
-/* Find field's "offset:N; size:N;" in a format file; false if absent. */
-static bool format_field(FILE *f, const char *field, size_t *off, size_t *size)
-{
-	char line[512], *p, *name;
-	size_t len = strlen(field);
-	unsigned int o, s;
-
-	rewind(f);
-	while (fgets(line, sizeof(line), f)) {
-		p = strstr(line, "field:");
-		if (!p || !strchr(p, ';'))
-			continue;
-		*strchr(p, ';') = '\0';
-		/* "field:unsigned int reason" -> the last word, without [N] */
-		name = strrchr(p, ' ');
-		name = name ? name + 1 : p + 6;
-		if (strncmp(name, field, len) != 0 || (name[len] && name[len] != '['))
-			continue;
-		p = strstr(p + strlen(p) + 1, "offset:");
-		if (!p || sscanf(p, "offset:%u; size:%u;", &o, &s) != 2)
-			return false;
-		*off = o;
-		*size = s;
-		return true;
-	}
-	return false;
-}
+#define NR_TP_FIELDS (sizeof(tp_fields) / sizeof(tp_fields[0]))
 
 /* The event's record agrees with mptrace.h; else say how, and false. */
 static bool layout_ok(const char *dir, const char *event)
 {
-	char path[600];
-	size_t i, off, size;
+	char path[600], line[512], *name, *semi;
+	unsigned int off, size, found = 0;
 	bool ok = true;
+	size_t i;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/format", dir);
 	f = fopen(path, "r");
 	if (!f) {
-		fprintf(stderr, "mptrace: %s: %s\n", path, strerror(errno));
+		mp_warn("%s: %s", path, strerror(errno));
 		return false;
 	}
-	for (i = 0; i < sizeof(tp_fields) / sizeof(tp_fields[0]); i++) {
-		const struct tp_field *t = &tp_fields[i];
-
-		if (strcmp(t->event, event) != 0)
+	/* "\tfield:unsigned int reason;\toffset:20;\tsize:4;\tsigned:0;" */
+	while (fgets(line, sizeof(line), f)) {
+		name = strstr(line, "field:");
+		semi = name ? strchr(name, ';') : NULL;
+		if (!semi || sscanf(semi + 1, " offset:%u; size:%u;", &off, &size) != 2)
 			continue;
-		if (!format_field(f, t->field, &off, &size)) {
-			fprintf(stderr, "mptrace: %s has no field %s: not traced\n",
-				event, t->field);
-			ok = false;
-		} else if (off != t->offset || size != t->size) {
-			fprintf(stderr, "mptrace: %s.%s is at offset %zu size %zu, not %zu size %zu "
-				"as in Documentation/tracepoints.md: not traced\n",
-				event, t->field, off, size, t->offset, t->size);
+		*semi = '\0';
+		name = strrchr(name, ' ') ? strrchr(name, ' ') + 1 : name + 6;
+		name[strcspn(name, "[")] = '\0';
+		for (i = 0; i < NR_TP_FIELDS; i++) {
+			const struct tp_field *t = &tp_fields[i];
+
+			if (strcmp(t->event, event) || strcmp(t->field, name))
+				continue;
+			found |= 1u << i;
+			if (off == t->offset && size == t->size)
+				continue;
+			mp_warn("%s.%s is at offset %u size %u, not %zu size %zu "
+				"as in Documentation/tracepoints.md: not traced",
+				event, name, off, size, t->offset, t->size);
 			ok = false;
 		}
 	}
 	fclose(f);
+	for (i = 0; i < NR_TP_FIELDS; i++) {
+		if (strcmp(tp_fields[i].event, event) || found & (1u << i))
+			continue;
+		mp_warn("%s has no field %s: not traced", event, tp_fields[i].field);
+		ok = false;
+	}
 	return ok;
 }
 
@@ -288,66 +262,56 @@ static int select_minipoll(struct mptrace_bpf *skel)
 		missing++;
 	}
 	if (!events)
-		fprintf(stderr, "mptrace: tracefs is not mounted: tracing epoll only\n");
+		mp_warn("tracefs is not mounted: tracing epoll only");
 	else if (!enabled)
-		fprintf(stderr, "mptrace: no minipoll tracepoints (module not loaded, or built "
-			"without them): tracing epoll only\n");
+		mp_warn("no minipoll tracepoints (module not loaded, or built "
+			"without them): tracing epoll only");
 	else if (missing)
-		fprintf(stderr, "mptrace: %d of minipoll's tracepoints are missing or differ: "
-			"their counts stay 0\n",
-			missing);
+		mp_warn("%d of minipoll's tracepoints are missing or differ: "
+			"their counts stay 0", missing);
 	return enabled;
 }
 
-/* Attached programs, detached at the end (before the skeleton goes). */
-static struct bpf_link *links[32];
-static unsigned int nr_links;
-
-/* Attach prog if it is loaded; false if it is not attached. */
-static bool attach(struct bpf_program *prog, bool required)
+/*
+ * Attach prog if it is loaded, into the skeleton's link (destroyed with
+ * the skeleton); false if it is not attached.
+ */
+static bool attach(struct bpf_program *prog, struct bpf_link **link,
+		   bool required)
 {
-	struct bpf_link *link;
-	int err;
-
 	if (!bpf_program__autoload(prog))
 		return false;
-	link = bpf_program__attach(prog);
-	if (link && nr_links < sizeof(links) / sizeof(links[0])) {
-		links[nr_links++] = link;
+	*link = bpf_program__attach(prog);
+	if (*link)
 		return true;
-	}
-	err = link ? ENOSPC : errno;
-	bpf_link__destroy(link);
 	if (required)
 		mp_die("cannot attach %s: %s", bpf_program__section_name(prog),
-		       strerror(err));
-	fprintf(stderr, "mptrace: cannot attach %s (%s): its counts stay 0\n",
-		bpf_program__section_name(prog), strerror(err));
+		       strerror(errno));
+	mp_warn("cannot attach %s (%s): its counts stay 0",
+		bpf_program__section_name(prog), strerror(errno));
 	return false;
 }
 
-static void detach_all(void)
-{
-	while (nr_links)
-		bpf_link__destroy(links[--nr_links]);
-}
+/* Attach skel's program p; required: the tool is no use without it. */
+#define ATTACH(skel, p, required) \
+	attach((skel)->progs.p, &(skel)->links.p, required)
 
-static struct mptrace_bpf *start(const struct options *o)
+static struct mptrace_bpf *start(void)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = o->btf);
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = opts.btf);
 	struct mptrace_bpf *skel;
 	int err, mp;
 
 	if (geteuid() != 0)
 		mp_die("needs root: it loads BPF programs and attaches kprobes "
 		       "(CAP_BPF, CAP_PERFMON)");
-	if (!o->btf && access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+	if (!opts.btf && access("/sys/kernel/btf/vmlinux", R_OK) != 0)
 		mp_die("the kernel has no BTF (/sys/kernel/btf/vmlinux: %s); it needs "
 		       "CONFIG_DEBUG_INFO_BTF=y, or give --btf FILE", strerror(errno));
-	if (o->btf && access(o->btf, R_OK) != 0)
-		mp_die("--btf %s: %s", o->btf, strerror(errno));
+	if (opts.btf && access(opts.btf, R_OK) != 0)
+		mp_die("--btf %s: %s", opts.btf, strerror(errno));
 
-	skel = mptrace_bpf__open_opts(&opts);
+	skel = mptrace_bpf__open_opts(&open_opts);
 	if (!skel)
 		mp_die("cannot open the BPF object: %s", strerror(errno));
 	mp = select_minipoll(skel);
@@ -361,24 +325,24 @@ static struct mptrace_bpf *start(const struct options *o)
 		       strerror(-err));
 	}
 
-	attach(skel->progs.ep_callback, true);
-	attach(skel->progs.ep_wait_enter, true);
-	attach(skel->progs.ep_wait_exit, true);
-	attach(skel->progs.ep_ctl_enter, false);
-	attach(skel->progs.ep_ctl_exit, false);
-	have_wakeups[MPT_EPOLL] = attach(skel->progs.ep_wake, false);
-	attach(skel->progs.mp_insert, false);
-	attach(skel->progs.mp_modify, false);
-	attach(skel->progs.mp_remove, false);
-	attach(skel->progs.mp_callback, false);
-	have_wakeups[MPT_MINIPOLL] = attach(skel->progs.mp_wake, false);
-	attach(skel->progs.mp_transfer_end, false);
+	ATTACH(skel, ep_callback, true);
+	ATTACH(skel, ep_wait_enter, true);
+	ATTACH(skel, ep_wait_exit, true);
+	ATTACH(skel, ep_ctl_enter, false);
+	ATTACH(skel, ep_ctl_exit, false);
+	have_wakeups[MPT_EPOLL] = ATTACH(skel, ep_wake, false);
+	ATTACH(skel, mp_insert, false);
+	ATTACH(skel, mp_modify, false);
+	ATTACH(skel, mp_remove, false);
+	ATTACH(skel, mp_callback, false);
+	have_wakeups[MPT_MINIPOLL] = ATTACH(skel, mp_wake, false);
+	ATTACH(skel, mp_transfer_end, false);
 
-	if (!o->json)
-		fprintf(stderr, "mptrace: tracing epoll (kprobes)%s; %s\n",
+	if (!opts.json)
+		mp_warn("tracing epoll (kprobes)%s; %s",
 			mp ? " and minipoll (tracepoints)" : "",
-			o->cmd ? "until the command exits" :
-			o->duration > 0 ? "for the given duration" : "Ctrl-C to end");
+			opts.cmd ? "until the command exits" :
+			opts.duration > 0 ? "for the given duration" : "Ctrl-C to end");
 	return skel;
 }
 
@@ -419,37 +383,18 @@ static void read_stats(int fd)
 	}
 }
 
-/* d = a - b, counter by counter; owner fields from a. */
-static void stats_sub(struct mpt_stats *d, const struct mpt_stats *a,
-		      const struct mpt_stats *b)
+/* The counters of struct mpt_stats, all __u64, come first (mptrace.h). */
+#define NR_COUNTERS (offsetof(struct mpt_stats, owner_tgid) / sizeof(__u64))
+
+/* d += sign * a, counter by counter (unsigned: -1 wraps as it should). */
+static void stats_acc(struct mpt_stats *d, const struct mpt_stats *a, __u64 sign)
 {
-	int i;
+	__u64 *dc = (__u64 *)d;
+	const __u64 *ac = (const __u64 *)a;
+	size_t i;
 
-	*d = *a;
-	d->ctl -= b->ctl;
-	d->callbacks -= b->callbacks;
-	d->wakeups -= b->wakeups;
-	d->returns -= b->returns;
-	d->deliveries -= b->deliveries;
-	d->lat_count -= b->lat_count;
-	d->lat_sum_ns -= b->lat_sum_ns;
-	for (i = 0; i < MPT_SLOTS; i++)
-		d->hist[i] -= b->hist[i];
-}
-
-static void stats_add(struct mpt_stats *d, const struct mpt_stats *a)
-{
-	int i;
-
-	d->ctl += a->ctl;
-	d->callbacks += a->callbacks;
-	d->wakeups += a->wakeups;
-	d->returns += a->returns;
-	d->deliveries += a->deliveries;
-	d->lat_count += a->lat_count;
-	d->lat_sum_ns += a->lat_sum_ns;
-	for (i = 0; i < MPT_SLOTS; i++)
-		d->hist[i] += a->hist[i];
+	for (i = 0; i < NR_COUNTERS; i++)
+		dc[i] += sign * ac[i];
 }
 
 static bool idle(const struct mpt_stats *d)
@@ -573,34 +518,57 @@ static void table_row(const char *when, unsigned int impl, const struct seen *s,
 	       (unsigned long long)d->deliveries, avg, p99);
 }
 
-/* Every instance active since the last report, epoll's first. */
-static void report(const struct options *o, double t)
+/* One instance's row (s), or an implementation's total (s NULL). */
+static void print_row(const char *type, const char *when, double t,
+		      unsigned int impl, const struct seen *s,
+		      const struct mpt_stats *d)
 {
-	char when[16];
-	time_t wall = time(NULL);
+	if (opts.json)
+		json_row(type, t, impl, s, d);
+	else
+		table_row(when, impl, s, d);
+}
+
+/*
+ * The instances with something to show, epoll's first: on an interval
+ * what changed since the last one, else everything since the start; the
+ * table's header before the first. Returns the number of rows.
+ */
+static int print_instances(const char *type, const char *when, double t,
+			   bool interval)
+{
 	struct mpt_stats d;
 	unsigned int impl, i;
 	int rows = 0;
 
-	strftime(when, sizeof(when), "%H:%M:%S", localtime(&wall));
 	for (impl = 0; impl < MPT_NR_IMPL; impl++) {
 		for (i = 0; i < nr_seen; i++) {
-			if (seen[i].key.impl != impl)
+			struct seen *s = &seen[i];
+
+			if (s->key.impl != impl)
 				continue;
-			stats_sub(&d, &seen[i].cur, &seen[i].prev);
-			seen[i].prev = seen[i].cur;
+			d = s->cur;
+			if (interval) {
+				stats_acc(&d, &s->prev, -1);
+				s->prev = s->cur;
+			}
 			if (idle(&d))
 				continue;
-			if (o->json) {
-				json_row("interval", t, impl, &seen[i], &d);
-				continue;
-			}
-			if (!rows++)
+			if (!rows++ && !opts.json)
 				table_header();
-			table_row(when, impl, &seen[i], &d);
+			print_row(type, when, t, impl, s, &d);
 		}
 	}
-	if (!o->json && rows)
+	return rows;
+}
+
+static void report(double t)
+{
+	char when[16];
+	time_t wall = time(NULL);
+
+	strftime(when, sizeof(when), "%H:%M:%S", localtime(&wall));
+	if (print_instances("interval", when, t, true) && !opts.json)
 		putchar('\n');
 	fflush(stdout);
 }
@@ -652,39 +620,23 @@ static void histograms(const struct mpt_stats *tot)
 	}
 }
 
-static void summary(const struct options *o, double t)
+static void summary(double t)
 {
-	struct mpt_stats tot[MPT_NR_IMPL] = { 0 }, zero = { 0 };
+	struct mpt_stats tot[MPT_NR_IMPL] = { 0 };
 	unsigned int impl, i;
-	int rows = 0;
 
 	for (i = 0; i < nr_seen; i++)
-		stats_add(&tot[seen[i].key.impl], &seen[i].cur);
-	if (o->json) {
-		for (i = 0; i < nr_seen; i++)
-			if (!idle(&seen[i].cur))
-				json_row("instance", t, seen[i].key.impl, &seen[i], &seen[i].cur);
-		for (impl = 0; impl < MPT_NR_IMPL; impl++)
-			json_row("total", t, impl, NULL, &tot[impl]);
-		fflush(stdout);
-		return;
-	}
-	printf("Totals over %.1f s:\n", t);
-	for (impl = 0; impl < MPT_NR_IMPL; impl++) {
-		for (i = 0; i < nr_seen; i++) {
-			if (seen[i].key.impl != impl || idle(&seen[i].cur))
-				continue;
-			if (!rows++)
-				table_header();
-			table_row("total", impl, &seen[i], &seen[i].cur);
-		}
-	}
-	if (!rows)
+		stats_acc(&tot[seen[i].key.impl], &seen[i].cur, 1);
+	if (!opts.json)
+		printf("Totals over %.1f s:\n", t);
+	if (!print_instances("instance", "total", t, false) && !opts.json)
 		table_header();
 	for (impl = 0; impl < MPT_NR_IMPL; impl++)
-		table_row("total", impl, NULL, idle(&tot[impl]) ? &zero : &tot[impl]);
-	putchar('\n');
-	histograms(tot);
+		print_row("total", "total", t, impl, NULL, &tot[impl]);
+	if (!opts.json) {
+		putchar('\n');
+		histograms(tot);
+	}
 	fflush(stdout);
 }
 
@@ -700,7 +652,7 @@ static pid_t run_cmd(char **cmd)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		execvp(cmd[0], cmd);
-		fprintf(stderr, "mptrace: cannot run %s: %s\n", cmd[0], strerror(errno));
+		mp_warn("cannot run %s: %s", cmd[0], strerror(errno));
 		_exit(127);
 	}
 	return pid;
@@ -726,7 +678,6 @@ static void sleep_until(double t, pid_t child, int *status, bool *exited)
 
 int main(int argc, char **argv)
 {
-	struct options o = { 0 };
 	struct mptrace_bpf *skel;
 	struct sigaction sa = { .sa_handler = on_signal };
 	double t0, next, end;
@@ -734,30 +685,29 @@ int main(int argc, char **argv)
 	bool exited = false;
 	int status = 0, fd;
 
-	parse_args(argc, argv, &o);
-	verbose = o.verbose;
+	parse_args(argc, argv);
 	libbpf_set_print(libbpf_print);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
-	skel = start(&o);
+	skel = start();
 	fd = bpf_map__fd(skel->maps.stats);
 	t0 = mp_now_s();
-	end = o.duration > 0 ? t0 + o.duration : 0;
-	if (o.cmd) {
+	end = opts.duration > 0 ? t0 + opts.duration : 0;
+	if (opts.cmd) {
 		fflush(stdout);
-		child = run_cmd(o.cmd);
+		child = run_cmd(opts.cmd);
 	}
 
 	for (;;) {
-		next = o.interval > 0 ? mp_now_s() + o.interval : 1e300;
+		next = opts.interval > 0 ? mp_now_s() + opts.interval : 1e300;
 		if (end && next > end)
 			next = end;
 		sleep_until(next, child, &status, &exited);
 		read_stats(fd);
-		if (o.interval > 0)
-			report(&o, mp_now_s() - t0);
+		if (opts.interval > 0)
+			report(mp_now_s() - t0);
 		if (stop || exited || (end && mp_now_s() >= end))
 			break;
 	}
@@ -768,8 +718,7 @@ int main(int argc, char **argv)
 		exited = true;
 	}
 	read_stats(fd);
-	summary(&o, mp_now_s() - t0);
-	detach_all();
+	summary(mp_now_s() - t0);
 	mptrace_bpf__destroy(skel);
 	if (child > 0) {
 		if (WIFEXITED(status))

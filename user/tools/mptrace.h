@@ -115,7 +115,9 @@ struct mpt_key {
 
 /*
  * Counters since the tool started; the user side prints differences. The
- * BPF programs add with atomic adds, so concurrent CPUs lose nothing.
+ * BPF programs add with atomic adds, so concurrent CPUs lose nothing. The
+ * counters, all __u64, come first: the user side adds and subtracts them
+ * as one array, up to owner_tgid.
  */
 struct mpt_stats {
 	__u64 ctl;		/* insert/modify/remove (epoll: do_epoll_ctl calls) */

@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <minipoll.h>
 
@@ -66,62 +65,53 @@ static void epoll_apply(int epfd, const int *fds, long n, int op)
 	}
 }
 
+struct cb_ctx {
+	int is_mp, fd;
+	struct minipoll_ctl_op *ops[B_NR];	/* minipoll's, built once */
+	const int *fds;
+	long n;
+};
+
 /* One pass: ADD, MOD, DEL of all n, each timed into t[]. */
-static void batch_pass(int is_mp, int fd, struct minipoll_ctl_op **ops,
-		       const int *fds, long n, uint64_t *t)
+static void batch_pass(void *p, uint64_t *t)
 {
+	struct cb_ctx *c = p;
 	int b;
 
 	for (b = 0; b < B_NR; b++) {
 		uint64_t t0 = mpb_now();
 
-		if (is_mp)
-			batch_apply(fd, ops[b], n);
+		if (c->is_mp)
+			batch_apply(c->fd, c->ops[b], c->n);
 		else
-			epoll_apply(fd, fds, n, batch_op[b]);
+			epoll_apply(c->fd, c->fds, c->n, batch_op[b]);
 		t[b] += mpb_now() - t0;
 	}
 }
 
-static void ctl_batch_one(const struct mpb_impl *im, const int *fds, long n)
+void mpb_w_ctl_batch(const struct mpb_impl *im, const int *fds, long n)
 {
-	int is_mp = !strcmp(im->name, "minipoll"), b;
-	struct minipoll_ctl_op *ops[B_NR] = { NULL };
-	long passes = mpb_opts.budget / (n * 3000) + 1, p;
-	uint64_t t[B_NR] = { 0 }, warm[B_NR];
-	int fd;
+	struct cb_ctx c = { .is_mp = !strcmp(im->name, "minipoll"), .fds = fds, .n = n };
+	uint64_t t[MPB_PHASES] = { 0 };
+	struct mpb_set *s;
+	long passes;
+	int b;
 
-	if (!is_mp && strcmp(im->name, "epoll"))
+	if (!im->kernel_set)
 		return;		/* poll and select have nothing to batch */
-	fd = is_mp ? minipoll_create1(0) : epoll_create1(0);
-	if (fd < 0)
-		mp_die("%s: create: %s", im->name, strerror(errno));
+	s = im->create(n);
+	c.fd = im->fd(s);
 	/* The op arrays are built outside the timed part, once. */
-	for (b = 0; is_mp && b < B_NR; b++) {
-		ops[b] = malloc(n * sizeof(*ops[b]));
-		if (!ops[b])
+	for (b = 0; c.is_mp && b < B_NR; b++) {
+		c.ops[b] = malloc(n * sizeof(*c.ops[b]));
+		if (!c.ops[b])
 			mp_die("out of memory");
-		batch_fill(ops[b], fds, n, batch_op[b]);
+		batch_fill(c.ops[b], fds, n, batch_op[b]);
 	}
-	/* The first pass, a warm-up, is left out when there are more. */
-	batch_pass(is_mp, fd, ops, fds, n, t);
-	if (passes > 1) {
-		memcpy(warm, t, sizeof(t));
-		for (p = 1; p < passes; p++)
-			batch_pass(is_mp, fd, ops, fds, n, t);
-		for (b = 0; b < B_NR; b++)
-			t[b] -= warm[b];
-		passes--;
-	}
+	passes = mpb_passes(batch_pass, &c, n * 3000, t);
 	for (b = 0; b < B_NR; b++) {
-		mpb_record("ctl_batch", n, im->name, batch_metric[b],
-			   (double)t[b] / (passes * n));
-		free(ops[b]);
+		mpb_record(n, im->name, batch_metric[b], (double)t[b] / (passes * n));
+		free(c.ops[b]);
 	}
-	close(fd);
-}
-
-void mpb_w_ctl_batch(void)
-{
-	mpb_for_each_n_impl(0, ctl_batch_one);
+	im->destroy(s);
 }

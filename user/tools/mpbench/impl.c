@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT OR LGPL-2.1-or-later
 /*
  * mpbench's waiting mechanisms: minipoll (through libminipoll), epoll,
- * poll and select, behind one struct mpb_impl, and the eventfd fixtures.
+ * poll and select, behind one struct mpb_impl.
  * For poll and select, add/mod/del keep the caller's array as a program
  * would; their wait scans it for the ready fds, which is part of what
  * using them costs.
@@ -10,8 +10,6 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <sys/eventfd.h>
 #include <sys/select.h>
 #include <unistd.h>
 
@@ -271,70 +269,7 @@ const struct mpb_impl *const mpb_impls[] = {
 	&impl_minipoll, &impl_epoll, &impl_poll, &impl_select, NULL,
 };
 
-/* ---- Fixtures ---- */
-
-int *mpb_eventfds(long n)
+int mpb_impl_selected(const struct mpb_impl *im)
 {
-	int *fds = malloc(n * sizeof(*fds));
-	long i;
-
-	if (!fds)
-		mp_die("out of memory");
-	for (i = 0; i < n; i++) {
-		fds[i] = eventfd(0, EFD_NONBLOCK);
-		if (fds[i] < 0)
-			mp_die("eventfd #%ld: %s", i, strerror(errno));
-	}
-	return fds;
-}
-
-void mpb_close_fds(int *fds, long n)
-{
-	long i;
-
-	for (i = 0; i < n; i++)
-		close(fds[i]);
-	free(fds);
-}
-
-struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds, long n)
-{
-	struct mpb_set *s = im->create(n);
-	long i;
-
-	for (i = 0; i < n; i++)
-		if (im->add(s, fds[i], EPOLLIN))
-			mp_die("%s: add fd %d (#%ld): %s", im->name, fds[i], i,
-			       strerror(errno));
-	mpb_settle();
-	return s;
-}
-
-/*
- * Let the kernel finish the work a set-up deferred before the first timed
- * loop: minipoll's table of watched files grows in a kworker, and that
- * rehash (millions of instructions at 100,000 files) would otherwise land
- * in whichever figure runs next. Sleeping costs nothing under icount.
- */
-void mpb_settle(void)
-{
-	struct timespec ts = { 0, 50000000 };
-
-	nanosleep(&ts, NULL);
-}
-
-void mpb_efd_signal(int fd)
-{
-	uint64_t one = 1;
-
-	if (write(fd, &one, sizeof(one)) != sizeof(one))
-		mp_die("eventfd write: %s", strerror(errno));
-}
-
-void mpb_efd_drain(int fd)
-{
-	uint64_t v;
-
-	if (read(fd, &v, sizeof(v)) != sizeof(v) && errno != EAGAIN)
-		mp_die("eventfd read: %s", strerror(errno));
+	return !mpb_opts.impls || mp_in_list(mpb_opts.impls, im->name);
 }

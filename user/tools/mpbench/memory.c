@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mpbench.h"
@@ -131,11 +130,7 @@ static double cg_slab(void)
 /* Let pending frees and memcg's periodic stats flush happen (see above). */
 static void settle(void)
 {
-	struct timespec ts = { 2, 100000000 };
-
-	if (mpb_opts.quick)
-		ts = (struct timespec){ 0, 300000000 };
-	nanosleep(&ts, NULL);
+	mpb_sleep_us(mpb_opts.quick ? 300000 : 2100000);
 }
 
 static void memory_one(const struct mpb_impl *im, const int *fds, long n)
@@ -146,7 +141,7 @@ static void memory_one(const struct mpb_impl *im, const int *fds, long n)
 	size_t i;
 
 	if (!im->kernel_set) {
-		mpb_record("memory", n, im->name, "user_bytes_per_watch",
+		mpb_record(n, im->name, "user_bytes_per_watch",
 			   strcmp(im->name, "select") ? sizeof(struct pollfd) : 1 / 8.0);
 		return;
 	}
@@ -157,14 +152,14 @@ static void memory_one(const struct mpb_impl *im, const int *fds, long n)
 	settle();
 	slab_snap(&b);
 	cg_b = cg_slab();
-	mpb_record("memory", n, im->name, "slab_bytes_per_watch",
+	mpb_record(n, im->name, "slab_bytes_per_watch",
 		   (b.total - a.total) / n);
 	for (i = 0; i < NR_NAMED; i++)
 		if (b.cache[i] != a.cache[i])
 			mpb_note("  %s: %s %+.1f bytes per watch", im->name, named[i],
 				 (b.cache[i] - a.cache[i]) / n);
 	if (cg_a >= 0 && cg_b >= 0)
-		mpb_record("memory", n, im->name, "memcg_slab_bytes_per_watch",
+		mpb_record(n, im->name, "memcg_slab_bytes_per_watch",
 			   (cg_b - cg_a) / n);
 	im->destroy(s);
 }

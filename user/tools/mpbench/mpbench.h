@@ -7,7 +7,7 @@
  * Every measurement is a loop of many iterations timed as a whole; the
  * figure recorded is the loop's cost divided by its iterations. Results are
  * records {workload, n, impl, metric, value}, written as JSON and as a
- * table (main.c). Each workload is one function in the table of workloads
+ * table (results.c). Each workload is one entry of the table of workloads
  * (main.c); each waiting mechanism is one struct mpb_impl (impl.c).
  */
 #ifndef MPBENCH_H
@@ -31,18 +31,49 @@ struct mpb_opts {
 
 extern struct mpb_opts mpb_opts;
 
-/* ---- Results ---- */
+/* ---- Workloads ---- */
+
+struct mpb_impl;
+
+struct mpb_workload {
+	const char *name;	/* as in results.json */
+	const char *what;	/* one line for --list and --help */
+	/* The largest minipoll/epoll ratio allowed, in instructions; or 0. */
+	double target;
+	/* For every N and selected mechanism (mpb_for_each_n_impl)... */
+	void (*each)(const struct mpb_impl *im, const int *fds, long n);
+	/* ...or, when each is NULL, once. */
+	void (*run)(void);
+};
+
+void mpb_w_roundtrip(const struct mpb_impl *im, const int *fds, long n);
+void mpb_w_ctl(const struct mpb_impl *im, const int *fds, long n);
+void mpb_w_kready(const struct mpb_impl *im, const int *fds, long n);
+void mpb_w_wakeup(const struct mpb_impl *im, const int *fds, long n);
+void mpb_w_ctl_batch(const struct mpb_impl *im, const int *fds, long n);
+void mpb_w_ring(const struct mpb_impl *im, const int *fds, long n);
+void mpb_w_herd(void);
+void mpb_w_memory(void);
+void mpb_w_profile(void);
+
+/* ---- Results (results.c) ---- */
 
 /* The unit of timed metrics: "instr" (icount) or "ns" (--wall). */
 const char *mpb_unit(void);
+/* The workload the records that follow belong to. */
+void mpb_begin(const struct mpb_workload *w);
 /* Record one result; metric may contain "%s", replaced by mpb_unit(). */
-void mpb_record(const char *workload, long n, const char *impl,
-		const char *metric, double value);
+void mpb_record(long n, const char *impl, const char *metric, double value);
 void mpb_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void mpb_write_json(const char *path);
+/* The table, with the verdicts; returns the number of missed targets. */
+int mpb_print_table(void);
 
-/* ---- Timing ---- */
+/* ---- Timing (harness.c) ---- */
 
 uint64_t mpb_now(void);
+/* Measure the cost of the timed loop itself, subtracted from every loop. */
+void mpb_calibrate(void);
 
 /*
  * Run op(ctx, i) for a number of iterations chosen so that the loop takes
@@ -53,6 +84,17 @@ uint64_t mpb_now(void);
  */
 typedef int (*mpb_op)(void *ctx, long i);
 double mpb_measure(mpb_op op, void *ctx, long min_iters, long max_iters);
+
+/*
+ * For loops that time their phases themselves: pass(ctx, t) adds the time
+ * of each phase to t[0], t[1], ... (up to MPB_PHASES; t zeroed by the
+ * caller). Runs enough passes for the budget, pass_cost an estimate of one;
+ * the first is a warm-up, left out when there are more. Returns the
+ * number of passes in t.
+ */
+#define MPB_PHASES 4
+long mpb_passes(void (*pass)(void *ctx, uint64_t *t), void *ctx,
+		uint64_t pass_cost, uint64_t *t);
 
 /* ---- Waiting mechanisms ---- */
 
@@ -82,7 +124,7 @@ struct mpb_impl {
 extern const struct mpb_impl *const mpb_impls[];	/* NULL-terminated */
 int mpb_impl_selected(const struct mpb_impl *im);
 
-/* ---- Shared fixtures ---- */
+/* ---- Shared fixtures (harness.c) ---- */
 
 /* n fresh eventfds (non-blocking), or the process dies trying. */
 int *mpb_eventfds(long n);
@@ -90,6 +132,7 @@ void mpb_close_fds(int *fds, long n);
 /* A set of impl watching fds[0..n) for EPOLLIN, level-triggered. */
 struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds,
 			      long n);
+void mpb_sleep_us(long us);
 /* Sleep a moment so that work the kernel deferred is done before timing. */
 void mpb_settle(void);
 /*
@@ -100,23 +143,7 @@ void mpb_for_each_n_impl(long min_n, void (*fn)(const struct mpb_impl *im,
 						const int *fds, long n));
 void mpb_efd_signal(int fd);
 void mpb_efd_drain(int fd);
-
-/* ---- Workloads ---- */
-
-struct mpb_workload {
-	const char *name;	/* as in results.json */
-	const char *what;	/* one line for --list and the table */
-	void (*run)(void);
-};
-
-void mpb_w_roundtrip(void);
-void mpb_w_ctl(void);
-void mpb_w_kready(void);
-void mpb_w_wakeup(void);
-void mpb_w_herd(void);
-void mpb_w_memory(void);
-void mpb_w_profile(void);
-void mpb_w_ctl_batch(void);
-void mpb_w_ring(void);
+/* fn() on k of fds[0..n), spread evenly: the ready ones of a K of N. */
+void mpb_efd_spread(const int *fds, long n, long k, void (*fn)(int fd));
 
 #endif /* MPBENCH_H */

@@ -44,17 +44,24 @@ static int rg_epoll_op(void *p, long i)
 	return epoll_wait(c->epfd, c->out, c->take, 0) == c->take ? 0 : (errno = EPROTO, -1);
 }
 
-static void ring_one(const struct mpb_impl *im, const int *fds, long n)
+/* The cost per event of taking c->take at a time. */
+static void ring_record(struct rg_ctx *c, long n, const char *impl,
+			const char *metric)
+{
+	mpb_record(n, impl, metric,
+		   mpb_measure(c->ring ? rg_ring_op : rg_epoll_op, c, 3,
+			       1000000) / c->take);
+}
+
+void mpb_w_ring(const struct mpb_impl *im, const int *fds, long n)
 {
 	struct rg_ctx c = { .k = n < RING_K ? n : RING_K };
 	struct mpb_set *s;
-	long i;
 
 	if (!im->kernel_set)
 		return;		/* poll and select: see kready */
 	s = mpb_watch_all(im, fds, n);
-	for (i = 0; i < c.k; i++)
-		mpb_efd_signal(fds[i * (n / c.k)]);
+	mpb_efd_spread(fds, n, c.k, mpb_efd_signal);
 	if (!strcmp(im->name, "minipoll")) {
 		c.ring = minipoll_ring_open(im->fd(s), RING_K);
 		if (!c.ring)
@@ -63,23 +70,14 @@ static void ring_one(const struct mpb_impl *im, const int *fds, long n)
 		c.epfd = im->fd(s);
 	}
 	c.take = c.k;
-	mpb_record("ring", n, im->name, "%s_per_event",
-		   mpb_measure(c.ring ? rg_ring_op : rg_epoll_op, &c, 3, 1000000) / c.take);
+	ring_record(&c, n, im->name, "%s_per_event");
 	/* 8 at a time: K/8 calls use up one fill of the ring (K = 64). */
 	if (c.k % 8 == 0) {
 		c.take = 8;
-		mpb_record("ring", n, im->name, "%s_per_event_take8",
-			   mpb_measure(c.ring ? rg_ring_op : rg_epoll_op, &c, 3,
-				       1000000) / c.take);
+		ring_record(&c, n, im->name, "%s_per_event_take8");
 	}
 	if (c.ring)
 		minipoll_ring_close(c.ring);
-	for (i = 0; i < c.k; i++)
-		mpb_efd_drain(fds[i * (n / c.k)]);
+	mpb_efd_spread(fds, n, c.k, mpb_efd_drain);
 	im->destroy(s);
-}
-
-void mpb_w_ring(void)
-{
-	mpb_for_each_n_impl(0, ring_one);
 }

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mpbench.h"
@@ -59,7 +58,7 @@ static int wk_op(void *p, long i)
 	return read(c->back, &v, sizeof(v)) == sizeof(v) ? 0 : -1;
 }
 
-static void wakeup_one(const struct mpb_impl *im, const int *fds, long n)
+void mpb_w_wakeup(const struct mpb_impl *im, const int *fds, long n)
 {
 	struct wk_ctx c = { im, mpb_watch_all(im, fds, n), fds[n / 2], -1, 0 };
 	pthread_t t;
@@ -69,7 +68,7 @@ static void wakeup_one(const struct mpb_impl *im, const int *fds, long n)
 		mp_die("eventfd: %s", strerror(errno));
 	if (pthread_create(&t, NULL, wk_waiter, &c))
 		mp_die("pthread_create failed");
-	mpb_record("wakeup", n, im->name, "%s_per_wakeup",
+	mpb_record(n, im->name, "%s_per_wakeup",
 		   mpb_measure(wk_op, &c, 3, 1000000));
 	atomic_store(&c.stop, 1);
 	mpb_efd_signal(c.active);
@@ -77,11 +76,6 @@ static void wakeup_one(const struct mpb_impl *im, const int *fds, long n)
 	mpb_efd_drain(c.active);
 	close(c.back);
 	im->destroy(c.s);
-}
-
-void mpb_w_wakeup(void)
-{
-	mpb_for_each_n_impl(0, wakeup_one);
 }
 
 /* ---- 5. Herd ---- */
@@ -123,13 +117,6 @@ static void futex_wait(atomic_int *word, int val)
 static void futex_wake_all(atomic_int *word)
 {
 	syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1 << 30, NULL, NULL, 0);
-}
-
-static void sleep_us(long us)
-{
-	struct timespec ts = { us / 1000000, (us % 1000000) * 1000 };
-
-	nanosleep(&ts, NULL);
 }
 
 static void *herd_waiter(void *p)
@@ -189,7 +176,7 @@ static void herd_settle(struct herd_ctx *c, struct herd_thread *h, int all_in_wa
 			if (i == HERD)
 				return;
 		}
-		sleep_us(200);
+		mpb_sleep_us(200);
 	}
 }
 
@@ -237,10 +224,10 @@ static void herd_run(const struct mpb_impl *im, int exclusive)
 		im->destroy(h[i].s);
 	}
 	close(c.src);
-	mpb_record("herd", HERD, im->name,
+	mpb_record(HERD, im->name,
 		   exclusive ? "wakeups_per_event_exclusive" : "wakeups_per_event",
 		   (double)woken / rounds);
-	mpb_record("herd", HERD, im->name,
+	mpb_record(HERD, im->name,
 		   exclusive ? "%s_per_write_exclusive" : "%s_per_write",
 		   (double)t_write / rounds);
 }

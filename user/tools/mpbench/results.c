@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT OR LGPL-2.1-or-later
+/*
+ * mpbench's results: records {workload, n, impl, metric, value}, written
+ * as JSON and as a table with minipoll's ratio to epoll and the verdict
+ * against the workload's target.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mpbench.h"
+
+struct record {
+	const struct mpb_workload *w;
+	const char *impl;
+	char metric[48];
+	long n;
+	double value;
+};
+
+static struct record *records;
+static size_t nr_records, cap_records;
+static const struct mpb_workload *current;
+
+/* The table's columns; a record of another impl follows its row. */
+static const char *const cols[] = { "minipoll", "epoll", "poll", "select" };
+#define NR_COLS (sizeof(cols) / sizeof(cols[0]))
+
+void mpb_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!mpb_opts.verbose)
+		return;
+	va_start(ap, fmt);
+	mp_vwarn(fmt, ap);
+	va_end(ap);
+}
+
+const char *mpb_unit(void)
+{
+	return mpb_opts.wall ? "ns" : "instr";
+}
+
+void mpb_begin(const struct mpb_workload *w)
+{
+	current = w;
+}
+
+void mpb_record(long n, const char *impl, const char *metric, double value)
+{
+	struct record *r;
+
+	if (nr_records == cap_records) {
+		cap_records = cap_records ? 2 * cap_records : 256;
+		records = realloc(records, cap_records * sizeof(*records));
+		if (!records)
+			mp_die("out of memory");
+	}
+	r = &records[nr_records++];
+	r->w = current;
+	r->impl = impl;
+	r->n = n;
+	r->value = value;
+	/* The metric names carry their unit: "%s_per_op" -> "instr_per_op". */
+	snprintf(r->metric, sizeof(r->metric), metric, mpb_unit());
+	mpb_note("%s n=%ld %s %s = %.1f", current->name, n, impl, r->metric, value);
+}
+
+/* One record a line, so that scripts can read it with grep and sed. */
+void mpb_write_json(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	size_t i;
+
+	if (!f)
+		mp_die("cannot write %s: %s", path, strerror(errno));
+	fputs("[\n", f);
+	for (i = 0; i < nr_records; i++) {
+		const struct record *r = &records[i];
+
+		fprintf(f, "  {\"workload\": \"%s\", \"n\": %ld, \"impl\": \"%s\", "
+			"\"metric\": \"%s\", \"value\": %.2f}%s\n",
+			r->w->name, r->n, r->impl, r->metric, r->value,
+			i + 1 < nr_records ? "," : "");
+	}
+	fputs("]\n", f);
+	if (fclose(f))
+		mp_die("cannot write %s: %s", path, strerror(errno));
+}
+
+/* Records of one row: the same workload, n and metric. */
+static int same_row(const struct record *a, const struct record *b)
+{
+	return a->w == b->w && a->n == b->n && !strcmp(a->metric, b->metric);
+}
+
+static const struct record *find(const struct record *row, const char *impl)
+{
+	size_t i;
+
+	for (i = 0; i < nr_records; i++)
+		if (same_row(&records[i], row) && !strcmp(records[i].impl, impl))
+			return &records[i];
+	return NULL;
+}
+
+static int is_column(const char *impl)
+{
+	size_t j;
+
+	for (j = 0; j < NR_COLS; j++)
+		if (!strcmp(impl, cols[j]))
+			return 1;
+	return 0;
+}
+
+/* The ratio and, where the workload has a target, the verdict: -1 missed. */
+static int print_verdict(const struct record *row)
+{
+	const struct record *mp = find(row, "minipoll"), *ep = find(row, "epoll");
+	/* the targets are in instructions */
+	double ratio, target = mpb_opts.wall ? 0 : row->w->target;
+
+	if (!mp || !ep || ep->value <= 0)
+		return 0;
+	ratio = mp->value / ep->value;
+	printf(" %6.2f", ratio);
+	if (target <= 0)
+		return 0;
+	printf(" %6.2f %s", target, ratio <= target + 1e-9 ? "met" : "MISSED");
+	return ratio <= target + 1e-9 ? 1 : -1;
+}
+
+/*
+ * One row per (workload, n, metric), in the order measured; a row is
+ * printed where its first record is.
+ */
+int mpb_print_table(void)
+{
+	int missed = 0, met = 0, v;
+	size_t i, j;
+
+	printf("%-10s %7s %-28s %10s %10s %10s %10s %6s %6s %s\n", "workload",
+	       "n", "metric", "minipoll", "epoll", "poll", "select", "mp/ep",
+	       "target", "verdict");
+	for (i = 0; i < nr_records; i++) {
+		const struct record *r = &records[i];
+
+		for (j = 0; j < i && !same_row(&records[j], r); j++)
+			;
+		if (j < i)
+			continue;	/* row already printed */
+		printf("%-10s %7ld %-28s", r->w->name, r->n, r->metric);
+		for (j = 0; j < NR_COLS; j++) {
+			const struct record *c = find(r, cols[j]);
+
+			if (c)
+				printf(" %10.1f", c->value);
+			else
+				printf(" %10s", "-");
+		}
+		v = print_verdict(r);
+		met += v > 0;
+		missed += v < 0;
+		/* e.g. a profile's reference probe, as impl=value */
+		for (j = i; j < nr_records; j++)
+			if (same_row(&records[j], r) && !is_column(records[j].impl))
+				printf(" %s=%.1f", records[j].impl, records[j].value);
+		putchar('\n');
+	}
+	if (!mpb_opts.wall)
+		printf("targets: %d met, %d missed\n", met, missed);
+	return missed;
+}
