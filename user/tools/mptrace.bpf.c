@@ -330,7 +330,8 @@ int mp_callback(struct mp_tp_callback *ctx)
 	if (!s)
 		return 0;
 	__sync_fetch_and_add(&s->callbacks, 1);
-	if (ctx->outcome <= MP_CB_ALREADY)
+	/* An event is on its way: queued, or in a fed ring. */
+	if (ctx->outcome <= MP_CB_ALREADY || ctx->outcome >= MP_CB_PUBLISHED)
 		stamp(MPT_MINIPOLL, ctx->id);
 	return 0;
 }

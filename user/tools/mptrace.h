@@ -57,6 +57,8 @@ enum mp_cb_outcome {
 	MP_CB_NOMATCH = 3,	/* ignored: key does not match the mask */
 	MP_CB_DISARMED = 4,	/* ignored: EPOLLONESHOT fired */
 	MP_CB_POLLFREE = 5,
+	MP_CB_PUBLISHED = 6,	/* published in a fed ring */
+	MP_CB_MERGED = 7,	/* merged into its entry in a fed ring */
 };
 
 struct mp_tp_callback {
