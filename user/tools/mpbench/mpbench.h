@@ -52,6 +52,7 @@ void mpb_w_kready(const struct mpb_impl *im, const int *fds, long n);
 void mpb_w_wakeup(const struct mpb_impl *im, const int *fds, long n);
 void mpb_w_ctl_batch(const struct mpb_impl *im, const int *fds, long n);
 void mpb_w_ring(const struct mpb_impl *im, const int *fds, long n);
+void mpb_w_ring_fed(const struct mpb_impl *im, const int *fds, long n);
 void mpb_w_herd(void);
 void mpb_w_memory(void);
 void mpb_w_profile(void);
