@@ -5,8 +5,11 @@
  * clients. mptrace(8) watches it in `make demo` and in tests/mptrace_test.sh.
  *
  * The server is a single thread with one instance watching the listening
- * socket, each connection (level-triggered EPOLLIN) and an eventfd that
- * says stop. The clients are threads with blocking sockets and no epoll of
+ * socket, each connection (EPOLLIN, level-triggered unless --et) and an
+ * eventfd that says stop. With --et every fd is edge-triggered and each
+ * event is followed by reads until EAGAIN, as ET servers do; run with
+ * --epoll under minipoll-run, that is a server the shim serves from a fed
+ * ready ring (Documentation/ring.md). The clients are threads with blocking sockets and no epoll of
  * their own, so that everything the tracer counts is the server's: each
  * sends a message, reads the echo back whole and checks it, ROUNDS times.
  */
@@ -59,13 +62,14 @@ struct client {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: minipoll-echo [--epoll|--minipoll|--both] [-c CLIENTS] [-n ROUNDS] [-s SIZE]\n"
+"usage: minipoll-echo [--epoll|--minipoll|--both] [--et] [-c CLIENTS] [-n ROUNDS] [-s SIZE]\n"
 "\n"
 "A TCP echo server on 127.0.0.1 written against the epoll API, run on the\n"
 "real epoll (--epoll), on minipoll (--minipoll, the default) or on one then\n"
 "the other (--both), serving CLIENTS loopback clients (default 8) that each\n"
 "send ROUNDS messages (default 200) of SIZE bytes (default 64) and check the\n"
-"echoes. Exit status 0 when every echo came back intact.\n");
+"echoes. --et watches every fd edge-triggered and reads until EAGAIN.\n"
+"Exit status 0 when every echo came back intact.\n");
 }
 
 static int parse_int(const char *opt, const char *s, int lo, int hi)
@@ -81,31 +85,48 @@ static int parse_int(const char *opt, const char *s, int lo, int hi)
 
 /* ---- the server ---- */
 
+/* EPOLLET with --et. */
+static uint32_t watch_flags;
+
 static int watch(struct server *s, int fd)
 {
-	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	struct epoll_event ev = { .events = EPOLLIN | watch_flags, .data.fd = fd };
 
 	return s->impl->ctl(s->inst, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* Echo what is there; false when the connection is finished with. */
-static bool echo(int fd)
+/*
+ * Echo what one read brings: 1 if more may be there, 0 when nothing is
+ * (EAGAIN), -1 when the connection is finished with.
+ */
+static int echo_once(int fd)
 {
 	char buf[MAX_SIZE];
 	ssize_t n, off, w;
 
 	n = read(fd, buf, sizeof(buf));
 	if (n < 0)
-		return errno == EAGAIN || errno == EINTR;
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
 	if (n == 0)
-		return false;
+		return -1;
 	/* The client waits for its echo before sending more: this fits. */
 	for (off = 0; off < n; off += w) {
 		w = write(fd, buf + off, n - off);
 		if (w < 0)
-			return false;
+			return -1;
 	}
-	return true;
+	return 1;
+}
+
+/* Echo what is there (all of it with --et); false when finished with. */
+static bool echo(int fd)
+{
+	int r;
+
+	do
+		r = echo_once(fd);
+	while (r > 0 && watch_flags);
+	return r >= 0;
 }
 
 static void *serve(void *arg)
@@ -258,6 +279,7 @@ int main(int argc, char **argv)
 		{ "epoll", no_argument, NULL, 'e' },
 		{ "minipoll", no_argument, NULL, 'm' },
 		{ "both", no_argument, NULL, 'b' },
+		{ "et", no_argument, NULL, 'E' },
 		{ "clients", required_argument, NULL, 'c' },
 		{ "rounds", required_argument, NULL, 'n' },
 		{ "size", required_argument, NULL, 's' },
@@ -279,6 +301,9 @@ int main(int argc, char **argv)
 			break;
 		case 'b':
 			use[0] = use[1] = true;
+			break;
+		case 'E':
+			watch_flags = EPOLLET;
 			break;
 		case 'c':
 			nclients = parse_int("-c", optarg, 1, MAX_CLIENTS);
