@@ -23,32 +23,29 @@ struct mpb_opts mpb_opts = {
  * glibc's epoll_wait() wraps the call in its cancellation handling (about
  * 130 more), which would shift the probes' epoll baseline.
  *
- * The targets, as the largest minipoll/epoll ratio: workloads 1-5 within
- * 5% of epoll; memory per watch no more than epoll's; the batched ctl 3x
- * fewer, the ring 1.3x fewer instructions than epoll; the fed ring's
- * share of an edge-triggered event at most 0.40x epoll's.
+ * The targets are per metric, in results.c.
  */
 static const struct mpb_workload workloads[] = {
 	{ "profile", "where the instructions go: differential probes",
-	  0, NULL, mpb_w_profile },
+	  NULL, mpb_w_profile },
 	{ "roundtrip", "1: write + wait + read, one active of N",
-	  1.05, mpb_w_roundtrip, NULL },
+	  mpb_w_roundtrip, NULL },
 	{ "ctl", "2: ADD, MOD, DEL and ADD+DEL with N watched",
-	  1.05, mpb_w_ctl, NULL },
+	  mpb_w_ctl, NULL },
 	{ "kready", "3: K = min(64, N) ready of N, cost per harvested event",
-	  1.05, mpb_w_kready, NULL },
+	  mpb_w_kready, NULL },
 	{ "wakeup", "4: thread A writes, thread B blocked in wait returns",
-	  1.05, mpb_w_wakeup, NULL },
+	  mpb_w_wakeup, NULL },
 	{ "herd", "5: 8 waiters on one eventfd, with and without EPOLLEXCLUSIVE",
-	  1.05, NULL, mpb_w_herd },
+	  NULL, mpb_w_herd },
 	{ "memory", "6: kernel memory per watch (slab, memcg)",
-	  1.0, NULL, mpb_w_memory },
+	  NULL, mpb_w_memory },
 	{ "ctl_batch", "beyond epoll: ADD, MOD, DEL of N in minipoll_ctl_batch() calls",
-	  1 / 3.0, mpb_w_ctl_batch, NULL },
+	  mpb_w_ctl_batch, NULL },
 	{ "ring", "beyond epoll: workload 3 through minipoll_ring_wait() on a 64-slot ring",
-	  1 / 1.3, mpb_w_ring, NULL },
+	  mpb_w_ring, NULL },
 	{ "ring_fed", "beyond epoll: K = min(64, N) ET edges of N, a fed ring against epoll_wait()",
-	  0.40, mpb_w_ring_fed, NULL },
+	  mpb_w_ring_fed, NULL },
 };
 #define NR_WORKLOADS (sizeof(workloads) / sizeof(workloads[0]))
 

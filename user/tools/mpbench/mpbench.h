@@ -38,8 +38,6 @@ struct mpb_impl;
 struct mpb_workload {
 	const char *name;	/* as in results.json */
 	const char *what;	/* one line for --list and --help */
-	/* The largest minipoll/epoll ratio allowed, in instructions; or 0. */
-	double target;
 	/* For every N and selected mechanism (mpb_for_each_n_impl)... */
 	void (*each)(const struct mpb_impl *im, const int *fds, long n);
 	/* ...or, when each is NULL, once. */
