@@ -1103,3 +1103,27 @@ int mp_forbid_ioctl(void)
 		return -1;
 	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
 }
+
+int mp_watch_pipes(int mpfd, int (*q)[2], int n, uint32_t events, uint64_t base,
+		   const char *put)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (mp_pipe(q[i]) || minipoll_ctl(mpfd, EPOLL_CTL_ADD, q[i][0], EV(events, base + i)))
+			return -1;
+		if (put && mp_put(q[i][1], put) != (int)strlen(put))
+			return -1;
+	}
+	return 0;
+}
+
+void mp_close_pipes(int (*q)[2], int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		close(q[i][0]);
+		close(q[i][1]);
+	}
+}

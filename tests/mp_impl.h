@@ -287,6 +287,20 @@ static inline void mp_compare_paired(struct __test_metadata *_metadata,
 
 #endif /* MP_IMPL_NO_HARNESS */
 
+/*
+ * Wait for the child @pid of a seccomp test: skip (going to @out) when it
+ * found no seccomp filters, else expect it to have exited 0.
+ */
+#define MP_EXPECT_SECCOMP_CHILD(pid, out) do {				\
+	int st_;							\
+									\
+	ASSERT_EQ(pid, waitpid(pid, &st_, 0));				\
+	EXPECT_TRUE(WIFEXITED(st_));					\
+	if (WEXITSTATUS(st_) == MP_NO_SECCOMP_EXIT)			\
+		SKIP(goto out, "no seccomp filters (CONFIG_SECCOMP_FILTER) in this kernel"); \
+	EXPECT_EQ(0, WEXITSTATUS(st_));					\
+} while (0)
+
 #define MP_FIXTURE(fx)							\
 	FIXTURE(fx) { int unused; };					\
 	FIXTURE_VARIANT(fx) { const struct mp_impl *impl; };		\
@@ -441,6 +455,14 @@ void *mp_join(pthread_t th);
  * MP_NO_SECCOMP_EXIT, which its parent reports as a skip.
  */
 int mp_forbid_ioctl(void);
+
+/*
+ * @n pipes whose read ends instance @mpfd watches with @events (data
+ * @base + i), each written @put if not NULL: 0, or -1 with errno.
+ */
+int mp_watch_pipes(int mpfd, int (*q)[2], int n, uint32_t events, uint64_t base,
+		   const char *put);
+void mp_close_pipes(int (*q)[2], int n);
 #define MP_NO_SECCOMP_EXIT	13
 
 /* Run fn(arg) in a forked child whose transcript lines are appended to t. */

@@ -292,17 +292,13 @@ TEST_F(raw, edges_without_syscall)
 {
 	struct epoll_event evs[8];
 	struct minipoll_ring *r;
-	int q[4][2], i, status;
+	int q[4][2], i;
 	pid_t pid;
 
 	NEED_RAW_MINIPOLL();
 	r = open_fed(self->mp, 16);
 	ASSERT_NE(NULL, r);
-	for (i = 0; i < 4; i++) {
-		ASSERT_EQ(0, mp_pipe(q[i]));
-		ASSERT_EQ(0, minipoll_ctl(self->mp, EPOLL_CTL_ADD, q[i][0],
-					  EV(EPOLLIN | EPOLLET, i)));
-	}
+	ASSERT_EQ(0, mp_watch_pipes(self->mp, q, 4, EPOLLIN | EPOLLET, 0, NULL));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -325,17 +321,10 @@ TEST_F(raw, edges_without_syscall)
 		k = minipoll_ring_wait(r, evs, 8, 0);
 		_exit(got == 200 && k == -1 && errno == ENOTRECOVERABLE ? 0 : 14);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	if (WEXITSTATUS(status) == MP_NO_SECCOMP_EXIT)
-		SKIP(goto out, "no seccomp filters (CONFIG_SECCOMP_FILTER) in this kernel");
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	MP_EXPECT_SECCOMP_CHILD(pid, out);
 out:
 	minipoll_ring_close(r);
-	for (i = 0; i < 4; i++) {
-		close(q[i][0]);
-		close(q[i][1]);
-	}
+	mp_close_pipes(q, 4);
 }
 
 /* An ordinary wait, and a forked child, take the entries as a consumer. */
@@ -343,18 +332,13 @@ TEST_F(raw, other_consumers)
 {
 	struct epoll_event evs[8];
 	struct minipoll_ring *r;
-	int q[3][2], i, status;
+	int q[3][2], status;
 	pid_t pid;
 
 	NEED_RAW_MINIPOLL();
 	r = open_fed(self->mp, 8);
 	ASSERT_NE(NULL, r);
-	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(0, mp_pipe(q[i]));
-		ASSERT_EQ(0, minipoll_ctl(self->mp, EPOLL_CTL_ADD, q[i][0],
-					  EV(EPOLLIN | EPOLLET, i)));
-		ASSERT_EQ(1, mp_put(q[i][1], "x"));
-	}
+	ASSERT_EQ(0, mp_watch_pipes(self->mp, q, 3, EPOLLIN | EPOLLET, 0, "x"));
 	ASSERT_EQ(2, minipoll_wait(self->mp, evs, 2, 0));
 	EXPECT_EQ(0u, evs[0].data.u64);
 	EXPECT_EQ(1u, evs[1].data.u64);
@@ -370,10 +354,7 @@ TEST_F(raw, other_consumers)
 	ASSERT_EQ(1, mp_put(q[1][1], "y"));
 	ASSERT_EQ(1, minipoll_wait(self->mp, evs, 8, 0));
 	EXPECT_EQ(1u, evs[0].data.u64);
-	for (i = 0; i < 3; i++) {
-		close(q[i][0]);
-		close(q[i][1]);
-	}
+	mp_close_pipes(q, 3);
 }
 
 /*

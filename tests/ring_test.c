@@ -308,7 +308,7 @@ TEST_F(raw, protocol)
 	struct minipoll_ring_setup s;
 	struct minipoll_ring_event *ev;
 	struct minipoll_ring_hdr *h;
-	int q[3][2], i;
+	int q[3][2];
 	void *m;
 
 	NEED_RAW_MINIPOLL();
@@ -317,12 +317,7 @@ TEST_F(raw, protocol)
 	ASSERT_NE(MAP_FAILED, m);
 	h = m;
 	ev = (struct minipoll_ring_event *)((char *)m + s.events_off);
-	for (i = 0; i < 3; i++) {
-		ASSERT_EQ(0, mp_pipe(q[i]));
-		ASSERT_EQ(0, minipoll_ctl(self->mp, EPOLL_CTL_ADD, q[i][0],
-					  EV(EPOLLIN | EPOLLET, 10 + i)));
-		ASSERT_EQ(1, mp_put(q[i][1], "x"));
-	}
+	ASSERT_EQ(0, mp_watch_pipes(self->mp, q, 3, EPOLLIN | EPOLLET, 10, "x"));
 	EXPECT_EQ(0u, h->tail);
 	EXPECT_EQ(2, ioctl(self->mp, MINIPOLL_IOC_RING_WAIT, &w));
 	EXPECT_EQ(2u, __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE));
@@ -361,10 +356,7 @@ TEST_F(raw, protocol)
 	EXPECT_EQ(4u, __atomic_load_n(&h->tail, __ATOMIC_ACQUIRE));
 	EXPECT_EQ(10u, ev[3 & 1].data);		/* at the kernel's index, its mask */
 	munmap(m, s.size);
-	for (i = 0; i < 3; i++) {
-		close(q[i][0]);
-		close(q[i][1]);
-	}
+	mp_close_pipes(q, 3);
 }
 
 /*
@@ -378,17 +370,13 @@ TEST_F(raw, harvest_without_syscall)
 {
 	struct epoll_event evs[8];
 	struct minipoll_ring *r;
-	int q[8][2], i, status;
+	int q[8][2];
 	pid_t pid;
 
 	NEED_RAW_MINIPOLL();
 	r = minipoll_ring_open(self->mp, 16);
 	ASSERT_NE(NULL, r);
-	for (i = 0; i < 8; i++) {
-		ASSERT_EQ(0, mp_pipe(q[i]));
-		ASSERT_EQ(0, minipoll_ctl(self->mp, EPOLL_CTL_ADD, q[i][0], EV(EPOLLIN, i)));
-		ASSERT_EQ(1, mp_put(q[i][1], "x"));
-	}
+	ASSERT_EQ(0, mp_watch_pipes(self->mp, q, 8, EPOLLIN, 0, "x"));
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
@@ -403,17 +391,10 @@ TEST_F(raw, harvest_without_syscall)
 		/* 5 more from the same fill, then the ioctl is refused. */
 		_exit(n == 5 && k == -1 && errno == ENOTRECOVERABLE ? 0 : 12);
 	}
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status));
-	if (WEXITSTATUS(status) == MP_NO_SECCOMP_EXIT)
-		SKIP(goto out, "no seccomp filters (CONFIG_SECCOMP_FILTER) in this kernel");
-	EXPECT_EQ(0, WEXITSTATUS(status));
+	MP_EXPECT_SECCOMP_CHILD(pid, out);
 out:
 	minipoll_ring_close(r);
-	for (i = 0; i < 8; i++) {
-		close(q[i][0]);
-		close(q[i][1]);
-	}
+	mp_close_pipes(q, 8);
 }
 
 /* Several consumers of one ring: every event of a fill once, none lost. */
@@ -442,12 +423,7 @@ TEST_F(raw, concurrent_harvest)
 	NEED_RAW_MINIPOLL();
 	r = minipoll_ring_open(self->mp, 64);
 	ASSERT_NE(NULL, r);
-	for (i = 0; i < 64; i++) {
-		ASSERT_EQ(0, mp_pipe(q[i]));
-		ASSERT_EQ(0, minipoll_ctl(self->mp, EPOLL_CTL_ADD, q[i][0],
-					  EV(EPOLLIN | EPOLLONESHOT, i)));
-		ASSERT_EQ(1, mp_put(q[i][1], "x"));
-	}
+	ASSERT_EQ(0, mp_watch_pipes(self->mp, q, 64, EPOLLIN | EPOLLONESHOT, 0, "x"));
 	for (j = 0; j < 4; j++) {
 		c[j].r = r;
 		th[j] = mp_thread(consume, &c[j]);
