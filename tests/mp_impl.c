@@ -1127,3 +1127,11 @@ void mp_close_pipes(int (*q)[2], int n)
 		close(q[i][1]);
 	}
 }
+
+int mp_ring_or_wait(const struct mp_impl *I, struct minipoll_ring *r, int ep,
+		    struct epoll_event *evs, int max, int timeout)
+{
+	if (I == &mp_minipoll)
+		return minipoll_ring_wait(r, evs, max, timeout);
+	return I->wait(ep, evs, max, timeout);
+}

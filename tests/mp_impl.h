@@ -463,6 +463,11 @@ int mp_forbid_ioctl(void);
 int mp_watch_pipes(int mpfd, int (*q)[2], int n, uint32_t events, uint64_t base,
 		   const char *put);
 void mp_close_pipes(int (*q)[2], int n);
+
+struct minipoll_ring;
+/* A scenario's wait: minipoll_ring_wait() on minipoll, epoll_wait() on epoll. */
+int mp_ring_or_wait(const struct mp_impl *I, struct minipoll_ring *r, int ep,
+		    struct epoll_event *evs, int max, int timeout);
 #define MP_NO_SECCOMP_EXIT	13
 
 /* Run fn(arg) in a forked child whose transcript lines are appended to t. */

@@ -31,15 +31,7 @@ static struct minipoll_ring *fed_ring(const struct mp_impl *I, int ep, unsigned 
 	return I == &mp_minipoll ? minipoll_ring_open2(ep, entries, MINIPOLL_RING_OPEN_FED) : NULL;
 }
 
-static int rwait(const struct mp_impl *I, struct minipoll_ring *r, int ep,
-		 struct epoll_event *evs, int max, int timeout)
-{
-	if (I == &mp_minipoll)
-		return minipoll_ring_wait(r, evs, max, timeout);
-	return I->wait(ep, evs, max, timeout);
-}
-
-#define RW(max, timeout) W_N(evs, max, rwait(I, r, ep, evs, max, timeout))
+#define RW(max, timeout) W_N(evs, max, mp_ring_or_wait(I, r, ep, evs, max, timeout))
 #define RING(entries) do {						\
 	r = fed_ring(I, ep, entries);					\
 	REQUIRE(I != &mp_minipoll || r);				\

@@ -33,15 +33,7 @@ static bool ring_instance(const struct mp_impl *I, int *ep, struct minipoll_ring
 	return I != &mp_minipoll || *r;
 }
 
-static int rwait(const struct mp_impl *I, struct minipoll_ring *r, int ep,
-		 struct epoll_event *evs, int max, int timeout)
-{
-	if (I == &mp_minipoll)
-		return minipoll_ring_wait(r, evs, max, timeout);
-	return I->wait(ep, evs, max, timeout);
-}
-
-#define RW(max, timeout) W_N(evs, max, rwait(I, r, ep, evs, max, timeout))
+#define RW(max, timeout) W_N(evs, max, mp_ring_or_wait(I, r, ep, evs, max, timeout))
 
 /* N pipes watched with @flags, each made readable. */
 static bool pipes(const struct mp_impl *I, int ep, int (*p)[2], int n, uint32_t flags)
