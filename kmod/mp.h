@@ -339,13 +339,33 @@ u32 mp_ring_pending(struct mp_ring *ring);
 int mp_ring_space(struct mp_ring *ring);
 void mp_ring_put(struct mp_ring *ring, int i, struct mp_item *mpi, __poll_t revents);
 int mp_ring_publish(struct mp_ring *ring, int n);
-bool mp_ring_fed(struct mp_instance *mp);
+bool mp_ring_is_fed(struct mp_ring *ring);
 enum mp_cb_outcome mp_ring_feed(struct mp_instance *mp, struct mp_item *mpi, __poll_t revents);
 void mp_ring_retract(struct mp_instance *mp, struct mp_item *mpi);
 void mp_ring_set_queued(struct mp_instance *mp, bool queued);
 bool mp_ring_takeable(struct mp_instance *mp);
 int mp_ring_take(struct mp_instance *mp, struct epoll_event __user *uevents, int max);
-void mp_ring_watch(struct mp_instance *mp, __poll_t events);
+void __mp_ring_watch(struct mp_instance *mp, __poll_t events);
+
+/*
+ * Does @mp have a fed ring (ring_entries.c)? mp->ring is set once, before
+ * any item can see it, and freed only when no item is left. The test for
+ * a ring is inline: instances without one pay a load and a branch on the
+ * hot paths, not a call.
+ */
+static inline bool mp_ring_fed(struct mp_instance *mp)
+{
+	struct mp_ring *ring = READ_ONCE(mp->ring);
+
+	return unlikely(ring) && mp_ring_is_fed(ring);
+}
+
+/* ADD or MOD gives an item @events: see __mp_ring_watch(). mp->mtx. */
+static inline void mp_ring_watch(struct mp_instance *mp, __poll_t events)
+{
+	if (unlikely(mp->ring))
+		__mp_ring_watch(mp, events);
+}
 
 /* nest.c */
 void mp_nest_begin(void);

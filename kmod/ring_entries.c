@@ -129,15 +129,10 @@ int mp_ring_publish(struct mp_ring *ring, int n)
 	return n;
 }
 
-/*
- * Is @mp's ring fed by the callback? mp->ring is set once, before any
- * item can see it, and freed only when no item is left.
- */
-bool mp_ring_fed(struct mp_instance *mp)
+/* Is @ring fed by the callback? See mp_ring_fed() in mp.h. */
+bool mp_ring_is_fed(struct mp_ring *ring)
 {
-	struct mp_ring *ring = READ_ONCE(mp->ring);
-
-	return ring && ring->fed;
+	return ring->fed;
 }
 
 /*
@@ -338,7 +333,7 @@ static void mp_ring_stop_feeding(struct mp_ring *ring)
  * instance ends the feeding (see above): its consumer then waits the
  * ordinary way, after taking the entries already published. mp->mtx.
  */
-void mp_ring_watch(struct mp_instance *mp, __poll_t events)
+void __mp_ring_watch(struct mp_instance *mp, __poll_t events)
 {
 	lockdep_assert_held(&mp->mtx);
 

@@ -138,8 +138,8 @@ static const struct mpb_target targets[] = {
 	{ "ctl", "instr_per_mod", MPB_PLUS, 350 },
 	{ "ctl", "instr_per_add", MPB_GROWTH, 0 },
 	{ "kready", "instr_per_event", MPB_RATIO, 1.05 },
-	/* no worse than before the fed ring (1.057 at every N) */
-	{ "wakeup", "instr_per_wakeup", MPB_RATIO, 1.06 },
+	/* no worse than before the fed ring: 10,494 against 9,925 (1.057) */
+	{ "wakeup", "instr_per_wakeup", MPB_RATIO, 1.058 },
 	{ "memory", "slab_bytes_per_watch", MPB_RATIO, 1.00 },
 	{ "ctl_batch", "instr_per_mod", MPB_RATIO, 0.65 },
 	{ "ctl_batch", "instr_per_del", MPB_RATIO, 0.65 },
@@ -198,7 +198,7 @@ static int print_verdict(const struct record *row, bool last_n)
 	switch (t->kind) {
 	case MPB_RATIO:
 		ok = ratio <= t->value + 1e-9;
-		printf(" %6.2fx", t->value);
+		printf(" %6.3gx", t->value);
 		break;
 	case MPB_PLUS:
 		ok = mp->value - ep->value <= t->value;
