@@ -245,40 +245,6 @@ const char *mp_errname(int err)
 	return buf;
 }
 
-static const struct {
-	uint32_t bit;
-	const char *name;
-} evnames[] = {
-	{ EPOLLIN, "IN" }, { EPOLLPRI, "PRI" }, { EPOLLOUT, "OUT" }, { EPOLLERR, "ERR" },
-	{ EPOLLHUP, "HUP" }, { 0x20, "NVAL" }, { EPOLLRDNORM, "RDNORM" },
-	{ EPOLLRDBAND, "RDBAND" }, { EPOLLWRNORM, "WRNORM" }, { EPOLLWRBAND, "WRBAND" },
-	{ EPOLLMSG, "MSG" }, { EPOLLRDHUP, "RDHUP" }, { 0x4000, "FREE" },
-	{ 1U << 27, "URING_WAKE" }, { EPOLLEXCLUSIVE, "EXCLUSIVE" }, { EPOLLWAKEUP, "WAKEUP" },
-	{ EPOLLONESHOT, "ONESHOT" }, { EPOLLET, "ET" },
-};
-
-const char *mp_evstr(uint32_t events, char *buf, size_t len)
-{
-	uint32_t rest = events;
-	size_t off = 0;
-	unsigned int i;
-
-	buf[0] = 0;
-	for (i = 0; i < sizeof(evnames) / sizeof(evnames[0]); i++) {
-		if (!(events & evnames[i].bit))
-			continue;
-		rest &= ~evnames[i].bit;
-		off += snprintf(buf + off, len - off, "%s%s", off ? "|" : "", evnames[i].name);
-		if (off >= len)
-			return buf;
-	}
-	if (rest)
-		off += snprintf(buf + off, len - off, "%s%#x", off ? "|" : "", rest);
-	if (!off)
-		snprintf(buf, len, "0");
-	return buf;
-}
-
 void tr_ret(struct mp_tr *t, int line, const char *what, long ret, int err)
 {
 	if (ret == -1)

@@ -69,6 +69,8 @@
 #ifndef MP_IMPL_NO_HARNESS
 #include "kselftest_harness.h"
 #endif
+/* mp_evstr() and the operations fuzz_test runs */
+#include "mp_ops.h"
 
 /* ------------------------------------------------------------------------ */
 /* Implementations */
@@ -125,7 +127,6 @@ void tr_events(struct mp_tr *t, int line, const char *what, long ret, int err,
 	       const struct epoll_event *evs, int nevs);
 void tr_fdinfo(struct mp_tr *t, int line, int epfd, bool sorted);
 void tr_require_failed(struct mp_tr *t, int line, const char *cond, int err);
-const char *mp_evstr(uint32_t events, char *buf, size_t len);
 const char *mp_errname(int err);
 
 /*
