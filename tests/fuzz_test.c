@@ -670,76 +670,23 @@ static void rec_signals(struct rt *r, int k)
 
 static void do_create(struct rt *r, int k, const struct mp_op *o)
 {
-	int p[2] = { -1, -1 }, fd = -1;
-	sigset_t mask;
+	int p[2] = { -1, -1 }, one = 1;
+	const char *what;
+	long ret;
 
-	switch (o->kind) {
-	case OP_INST:
-		switch (o->arg) {
-		case 0: fd = REC("create1(CLOEXEC)", r->I->create1(EPOLL_CLOEXEC)); break;
-		case 1: fd = REC("create1(0)", r->I->create1(0)); break;
-		case 2: fd = REC("create1(1)", r->I->create1(1)); break;
-		case 3: fd = REC("create(1)", r->I->create(1)); break;
-		case 4: fd = REC("create(0)", r->I->create(0)); break;
-		default: fd = REC("create(-1)", r->I->create(-1)); break;
-		}
-		break;
-	case OP_PIPE:
-		REC("pipe", mp_pipe(p));
-		break;
-	case OP_UNIX: {
-		static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
-
-		REC("socketpair", mp_socketpair(types[o->arg % 3], p));
-		break;
+	errno = 0;
+	ret = mp_op_make(o, r->I->create1, r->I->create, p, &what);
+	rec(r, k, what, ret, errno);
+	if (o->kind == OP_TCP && ret == 0) {
+		setsockopt(p[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(p[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	case OP_UDP:
-		if (REC("udp pair", mp_udp_pair(&p[0], &p[1])) == 0)
-			r->net = true;
-		break;
-	case OP_TCP:
-		if (REC("tcp pair", mp_tcp_pair(&p[0], &p[1])) == 0) {
-			int one = 1;
-
-			setsockopt(p[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			setsockopt(p[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			r->net = true;
-		}
-		break;
-	case OP_EVENTFD:
-		fd = REC("eventfd", eventfd((unsigned int)o->val, EFD_NONBLOCK | EFD_CLOEXEC |
-					    (o->via ? EFD_SEMAPHORE : 0)));
-		break;
-	case OP_TIMERFD: {
-		static const int clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME };
-
-		fd = REC("timerfd", timerfd_create(clocks[o->arg % 3], TFD_NONBLOCK | TFD_CLOEXEC));
-		break;
-	}
-	case OP_SIGNALFD:
-		sigemptyset(&mask);
-		if (o->arg != 1)
-			sigaddset(&mask, SIGUSR1);
-		if (o->arg != 0)
-			sigaddset(&mask, SIGUSR2);
-		fd = REC("signalfd", signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
-		break;
-	case OP_FILE:
-		switch (o->arg) {
-		case 0: fd = REC("memfd", memfd_create("fuzz", MFD_CLOEXEC)); break;
-		case 1: fd = REC("open dir", open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)); break;
-		case 2: fd = REC("open O_PATH", open("/", O_PATH | O_CLOEXEC)); break;
-		default: fd = REC("open /dev/null", open("/dev/null", O_RDWR | O_CLOEXEC)); break;
-		}
-		break;
-	}
-	if (mp_op_ndefs[o->kind] == 2) {
+	if ((o->kind == OP_TCP || o->kind == OP_UDP) && ret == 0)
+		r->net = true;
+	if (mp_op_ndefs[o->kind] == 2)
 		tr_printf(r->t, "%d: fds %d %d\n", k, p[0], p[1]);
-		define(r, o->def[0], p[0]);
-		define(r, o->def[1], p[1]);
-	} else {
-		define(r, o->def[0], fd);
-	}
+	define(r, o->def[0], p[0]);
+	define(r, o->def[1], p[1]);
 	if (o->kind == OP_TCP || o->kind == OP_UDP)
 		settle(r);
 }

@@ -306,7 +306,7 @@ expect_error "this process's non-instance fd" 1 "not a minipoll instance" "$tool
 expect_error "unknown scenario" 2 "no scenario" "$tool" -s no-such-scenario
 expect_error "bad usage" 2 "see --help" "$tool" --bogus
 expect_error "script error" 2 "cannot parse" "$tool" --script - <<<"frobnicate x"
-expect_error "a step the tool does not run" 2 "does not run 'udp'" "$tool" --script - <<<"udp a b"
+expect_error "a step the tool does not run" 2 "does not run 'fork'" "$tool" --script - <<<"fork"
 if command -v setpriv >/dev/null; then
 	# A copy nobody can run, whatever the permissions above the tree.
 	cp "$tool" "$tmp/inspect-copy" && chmod 0755 "$tmp" "$tmp/inspect-copy"

@@ -356,12 +356,7 @@ struct epoll_event mp_ev(uint32_t events, uint64_t data);
 /* &mp_ev(...) is not addressable: EV() gives a pointer to a compound literal. */
 #define EV(e_, d_) (&(struct epoll_event){ .events = (e_), .data.u64 = (d_) })
 
-int mp_pipe(int p[2]);			/* O_NONBLOCK | O_CLOEXEC */
-int mp_socketpair(int type, int sv[2]);	/* AF_UNIX, non-blocking */
-int mp_tcp_listener(int *port);		/* 127.0.0.1, ephemeral port */
-int mp_tcp_connect(int port);		/* blocking connect, then non-blocking */
-int mp_tcp_pair(int *client, int *server);	/* connected, non-blocking */
-int mp_udp_pair(int *a, int *b);	/* two connected UDP sockets on 127.0.0.1 */
+/* mp_pipe(), mp_socketpair(), mp_tcp_pair(), mp_udp_pair(): mp_ops.h */
 int mp_fill(int fd);			/* write until EAGAIN; bytes written */
 int mp_drain(int fd);			/* read until EAGAIN or EOF; bytes read */
 int mp_put(int fd, const char *s);	/* write(fd, s, strlen(s)) */

@@ -1,15 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mp_ops.c: the operation language of mp_ops.h, parsed and printed.
+ * mp_ops.c: the operation language of mp_ops.h, parsed and printed, and
+ * the files its steps make.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
 
 #include "mp_ops.h"
 
@@ -358,4 +371,194 @@ int mp_op_parse(char *line, struct mp_op *o, struct mp_names *nm, const char **c
 	if (kind == OP_CTL && !have_data && o->ref[1].h >= 0)
 		o->val = o->ref[1].h;
 	return 1;
+}
+
+/* ---- the files the steps make ---- */
+
+int mp_pipe(int p[2])
+{
+	return pipe2(p, O_NONBLOCK | O_CLOEXEC);
+}
+
+int mp_socketpair(int type, int sv[2])
+{
+	return socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv);
+}
+
+int mp_tcp_listener(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sin);
+	int one = 1, fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 64) ||
+	    getsockname(fd, (struct sockaddr *)&sin, &len)) {
+		close(fd);
+		return -1;
+	}
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static int set_nonblock(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int mp_tcp_connect(int port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+	int fd;
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) || set_nonblock(fd)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int mp_tcp_pair(int *client, int *server)
+{
+	int port, l, c, s;
+
+	l = mp_tcp_listener(&port);
+	if (l < 0)
+		return -1;
+	c = mp_tcp_connect(port);
+	if (c < 0) {
+		close(l);
+		return -1;
+	}
+	s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	close(l);
+	if (s < 0) {
+		close(c);
+		return -1;
+	}
+	*client = c;
+	*server = s;
+	return 0;
+}
+
+int mp_udp_pair(int *a, int *b)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET }, sb = sa;
+	socklen_t len = sizeof(sa);
+	int x, y;
+
+	sa.sin_addr.s_addr = sb.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	x = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	y = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (x < 0 || y < 0)
+		goto fail;
+	if (bind(x, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    bind(y, (struct sockaddr *)&sb, sizeof(sb)))
+		goto fail;
+	if (getsockname(x, (struct sockaddr *)&sa, &len))
+		goto fail;
+	len = sizeof(sb);
+	if (getsockname(y, (struct sockaddr *)&sb, &len))
+		goto fail;
+	if (connect(x, (struct sockaddr *)&sb, sizeof(sb)) ||
+	    connect(y, (struct sockaddr *)&sa, sizeof(sa)))
+		goto fail;
+	*a = x;
+	*b = y;
+	return 0;
+fail:
+	if (x >= 0)
+		close(x);
+	if (y >= 0)
+		close(y);
+	return -1;
+}
+
+static long make_inst(const struct mp_op *o, int (*create1)(int), int (*create)(int),
+		      const char **what)
+{
+	static const char *const whats[] = { "create1(CLOEXEC)", "create1(0)", "create1(1)",
+					     "create(1)", "create(0)", "create(-1)" };
+	static const int args[] = { EPOLL_CLOEXEC, 0, 1, 1, 0, -1 };
+
+	*what = whats[o->arg];
+	return o->arg < 3 ? create1(args[o->arg]) : create(args[o->arg]);
+}
+
+static long make_file(const struct mp_op *o, const char **what)
+{
+	static const char *const whats[] = { "memfd", "open dir", "open O_PATH",
+					     "open /dev/null" };
+
+	*what = whats[o->arg];
+	switch (o->arg) {
+	case 0: return memfd_create("fuzz", MFD_CLOEXEC);
+	case 1: return open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	case 2: return open("/", O_PATH | O_CLOEXEC);
+	}
+	return open("/dev/null", O_RDWR | O_CLOEXEC);
+}
+
+long mp_op_make(const struct mp_op *o, int (*create1)(int flags), int (*create)(int size),
+		int fds[2], const char **what)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	static const int clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME };
+	sigset_t mask;
+	long ret;
+
+	switch (o->kind) {
+	case OP_INST:
+		ret = make_inst(o, create1, create, what);
+		break;
+	case OP_PIPE:
+		*what = "pipe";
+		return mp_pipe(fds);
+	case OP_UNIX:
+		*what = "socketpair";
+		return mp_socketpair(types[o->arg], fds);
+	case OP_UDP:
+		*what = "udp pair";
+		return mp_udp_pair(&fds[0], &fds[1]);
+	case OP_TCP:
+		*what = "tcp pair";
+		return mp_tcp_pair(&fds[0], &fds[1]);
+	case OP_EVENTFD:
+		*what = "eventfd";
+		ret = eventfd((unsigned int)o->val, EFD_NONBLOCK | EFD_CLOEXEC |
+			      (o->via ? EFD_SEMAPHORE : 0));
+		break;
+	case OP_TIMERFD:
+		*what = "timerfd";
+		ret = timerfd_create(clocks[o->arg], TFD_NONBLOCK | TFD_CLOEXEC);
+		break;
+	case OP_SIGNALFD:
+		*what = "signalfd";
+		sigemptyset(&mask);
+		if (o->arg != 1)
+			sigaddset(&mask, SIGUSR1);
+		if (o->arg != 0)
+			sigaddset(&mask, SIGUSR2);
+		ret = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+		break;
+	case OP_FILE:
+		ret = make_file(o, what);
+		break;
+	default:
+		*what = mp_op_kinds[o->kind];
+		errno = EINVAL;
+		return -1;
+	}
+	fds[0] = (int)ret;
+	return ret;
 }

@@ -105,6 +105,23 @@ void mp_op_str(const struct mp_op *o, const struct mp_names *nm, const int *map,
 const char *mp_ref_str(const struct mp_ref *r, const struct mp_names *nm, char *buf,
 		       size_t len);
 
+/*
+ * Make the files of a step of kind inst to file into fds[0] (and fds[1]
+ * for a pair), non-blocking and close-on-exec, instances with create1 or
+ * create. *what names the call for a transcript. Returns what the call
+ * returned: a single file's fd, 0 for a pair, -1 with errno set.
+ */
+long mp_op_make(const struct mp_op *o, int (*create1)(int flags), int (*create)(int size),
+		int fds[2], const char **what);
+
+/* The files mp_op_make() makes, for tests that make their own. */
+int mp_pipe(int p[2]);			/* O_NONBLOCK | O_CLOEXEC */
+int mp_socketpair(int type, int sv[2]);	/* AF_UNIX, non-blocking */
+int mp_tcp_listener(int *port);		/* 127.0.0.1, ephemeral port */
+int mp_tcp_connect(int port);		/* blocking connect, then non-blocking */
+int mp_tcp_pair(int *client, int *server);	/* connected, non-blocking */
+int mp_udp_pair(int *a, int *b);	/* two connected UDP sockets on 127.0.0.1 */
+
 /* epoll's event bits and their names in the language, in bit order. */
 struct mp_evname {
 	uint32_t bit;

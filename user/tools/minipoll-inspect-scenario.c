@@ -4,22 +4,19 @@
  * too), run in this process on minipoll instances (or, for comparison, on
  * the real epoll), with every instance's state dumped after every step.
  *
- * Of the language, the tool runs what a picture needs: inst (cloexec or
- * plain), pipe, unix, tcp, eventfd, ctl, wait (timeout 0, max=1 to 64),
- * write, read, close, sleeper, settle, pause and show. A handle's name is
+ * Of the language, the tool runs what a picture needs: the steps that make
+ * files (inst through file, as fuzz_test makes them; inst with create1()),
+ * ctl, wait (timeout 0, max=1 to 64), write, read, close, sleeper, settle,
+ * pause and show. A handle's name is
  * how dumps, events and pictures name the target: ctl's data defaults to
  * the target's handle number, and names it back.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -183,73 +180,28 @@ static const char *ref_name(struct run *r, const struct mp_ref *ref, char *buf, 
 	return mp_ref_str(ref, &r->nm, buf, len);
 }
 
-static int tcp_pair(int *server, int *client)
-{
-	struct sockaddr_in sa;
-	int lfd, c = -1, s = -1;
-
-	lfd = mp_tcp_listen(&sa, 1, SOCK_CLOEXEC);
-	if (lfd < 0)
-		return -1;
-	c = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (c < 0 || connect(c, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		goto out;
-	s = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-out:
-	close(lfd);
-	if (s < 0) {
-		int err = errno;
-
-		if (c >= 0)
-			close(c);
-		errno = err;
-		return -1;
-	}
-	*server = s;
-	*client = c;
-	return 0;
-}
-
 /* A step that makes files: their fds into the handles it defines. */
 static int make(struct run *r, const struct mp_op *o)
 {
-	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
-	int fds[2] = { -1, -1 }, ret = -1;
+	int fds[2] = { -1, -1 };
+	const char *what;
 
-	switch (o->kind) {
-	case OP_INST:
-		if (o->arg > 1) {
-			mpi_err("step %d: inst is cloexec or plain here", r->step);
-			return SCRIPT_ERR;
-		}
-		if (r->ninsts == MAX_INSTS) {
-			errno = EMFILE;
-			break;
-		}
-		ret = fds[0] = r->impl->create1(o->arg ? 0 : EPOLL_CLOEXEC);
-		if (ret >= 0)
-			r->insts[r->ninsts++] = o->def[0];
-		break;
-	case OP_PIPE:
-		ret = pipe2(fds, O_CLOEXEC | O_NONBLOCK);
-		break;
-	case OP_UNIX:
-		ret = socketpair(AF_UNIX, types[o->arg] | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds);
-		break;
-	case OP_TCP:
-		ret = tcp_pair(&fds[1], &fds[0]);
-		break;
-	case OP_EVENTFD:
-		ret = fds[0] = eventfd((unsigned int)o->val, EFD_CLOEXEC | EFD_NONBLOCK |
-				       (o->via ? EFD_SEMAPHORE : 0));
-		break;
+	if (o->kind == OP_INST && o->arg > 2) {
+		mpi_err("step %d: inst is cloexec, plain or badflags here", r->step);
+		return SCRIPT_ERR;
 	}
-	if (ret < 0) {
-		mpi_err("step %d: creating %s: %s%s", r->step, r->nm.v[o->def[0]], strerror(errno),
-			o->kind == OP_INST && errno == ENOENT ?
+	if (o->kind == OP_INST && r->ninsts == MAX_INSTS) {
+		mpi_err("step %d: more than %d instances", r->step, MAX_INSTS);
+		return -1;
+	}
+	if (mp_op_make(o, r->impl->create1, NULL, fds, &what) < 0) {
+		mpi_err("step %d: creating %s (%s): %s%s", r->step, r->nm.v[o->def[0]], what,
+			strerror(errno), o->kind == OP_INST && errno == ENOENT ?
 			" (the minipoll module is not loaded: no " MINIPOLL_DEVICE ")" : "");
 		return -1;
 	}
+	if (o->kind == OP_INST)
+		r->insts[r->ninsts++] = o->def[0];
 	r->fd[o->def[0]] = fds[0];
 	if (o->def[1] >= 0)
 		r->fd[o->def[1]] = fds[1];
@@ -547,7 +499,8 @@ static int run_op(struct run *r, const struct mp_op *o)
 	if (mp_op_nrefs[o->kind] >= 2 && (b = fd_of(r, &o->ref[1])) == SCRIPT_ERR)
 		return SCRIPT_ERR;
 	switch (o->kind) {
-	case OP_INST: case OP_PIPE: case OP_UNIX: case OP_TCP: case OP_EVENTFD:
+	case OP_INST: case OP_PIPE: case OP_UNIX: case OP_UDP: case OP_TCP:
+	case OP_EVENTFD: case OP_TIMERFD: case OP_SIGNALFD: case OP_FILE:
 		return make(r, o);
 	case OP_CTL:
 		return step_ctl(r, o, a, b);
