@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * mp_ops.c: the operation language of mp_ops.h, parsed and printed, and
  * the files its steps make.

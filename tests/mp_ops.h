@@ -1,9 +1,10 @@
-/* SPDX-License-Identifier: GPL-2.0 */
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
 /*
  * mp_ops.h: the operation language in which fuzz_test's sequences and
  * minipoll-inspect's scenarios are written: one operation per line, parsed
  * into struct mp_op and printed back the same way. Plain C, no test
- * harness: minipoll-inspect compiles mp_ops.c too.
+ * harness: minipoll-inspect compiles mp_ops.c too (hence the licence, the
+ * tests' and one the tool's own allows).
  *
  * A line is a kind, then words in any order: handles (a name the line
  * defines or uses: h0, lt, p.w), raw fd numbers (fd=N), variant keywords

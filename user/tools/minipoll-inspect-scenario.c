@@ -27,7 +27,6 @@
 #include "epoll_names.h"
 #include "minipoll-inspect.h"
 #include "mp_ops.h"
-#include "tool.h"
 
 #define MAX_INSTS	8
 #define MAX_SLEEPERS	8
@@ -555,7 +554,7 @@ int mpi_run_script(const char *label, const char *text,
 		   const struct mpi_run_opts *o)
 {
 	struct run *r = calloc(1, sizeof(*r));
-	char *copy = strdup(text), *line, *save;
+	char *copy = strdup(text), *rest = copy, *line;
 	int ret = 0, lineno = 0;
 
 	if (!r || !copy) {
@@ -572,7 +571,7 @@ int mpi_run_script(const char *label, const char *text,
 		goto out;
 	}
 	printf("scenario %s on %s\n", label, o->epoll ? "epoll" : "minipoll");
-	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	while ((line = strsep(&rest, "\n"))) {
 		struct mp_op op;
 		int rc;
 
@@ -581,7 +580,7 @@ int mpi_run_script(const char *label, const char *text,
 		if (rc == 0)
 			continue;
 		if (rc < 0) {
-			mpi_err("%s:%d: cannot parse '%s' (see tests/mp_ops.h)", label, lineno,
+			mpi_err("%s:%d: cannot parse '%s' (see minipoll-inspect(1))", label, lineno,
 				trim(line));
 			ret = 2;
 			break;
