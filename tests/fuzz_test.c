@@ -8,18 +8,11 @@
  * step and, with --minimize, a delta-debugged reproducer that
  * `fuzz_test --replay FILE` runs again and `--c` prints as a scenario.
  *
- * Operations (one line each in a replay file; hN names an fd a step made,
- * fd=N is a raw number):
+ * Operations are written in the language of mp_ops.h, one line each in a
+ * replay file (hN names an fd a step made, fd=N is a raw number):
  *
- *   inst h0 cloexec|plain|badflags|size1|size0|sizeneg
- *   pipe h1 h2 | unix h3 h4 stream|dgram|seqpacket | udp h5 h6 | tcp h7 h8
- *   eventfd h9 init=N [sem] | timerfd h10 monotonic|realtime|boottime
- *   signalfd h11 usr1|usr2|both | file h12 memfd|dir|opath|devnull
- *   ctl h0 ADD|MOD|DEL|op=N h1 events=IN|ET data=0x5 [evptr=null|kernel]
- *   wait h0 max=N via=wait|pwait|... buf=ok|null|ro|kernel|tail2
- *   write h2 val=N | fill h2 | read h1 len=N | shutdown h7 rd|wr|rdwr
- *   close h1 | dup h1 h13 | dup2 h1 h9 | timer h10 arm|disarm
- *   kill usr1|usr2 | fdinfo h0 | poll h0 | fork ... endfork
+ *   inst h0 cloexec | pipe h1 h2 | ctl h0 ADD h1 events=IN|ET data=0x5
+ *   wait h0 max=8 via=pwait2 buf=ok | write h2 val=1 | close h1 | ...
  *
  * Determinism (the `epoll` variant runs epoll against itself to prove it):
  * waits never block (timeout 0); timers only expire at once, and a step

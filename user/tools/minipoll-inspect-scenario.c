@@ -493,6 +493,10 @@ static int run_op(struct run *r, const struct mp_op *o)
 {
 	int a = -1, b = -1;
 
+	if ((o->via && o->kind != OP_EVENTFD) || o->buf) {
+		mpi_err("step %d: via=, buf= and evptr= are fuzz_test's", r->step);
+		return SCRIPT_ERR;
+	}
 	if (mp_op_nrefs[o->kind] >= 1 && (a = fd_of(r, &o->ref[0])) == SCRIPT_ERR)
 		return SCRIPT_ERR;
 	if (mp_op_nrefs[o->kind] >= 2 && (b = fd_of(r, &o->ref[1])) == SCRIPT_ERR)
