@@ -8,18 +8,11 @@
  * step and, with --minimize, a delta-debugged reproducer that
  * `fuzz_test --replay FILE` runs again and `--c` prints as a scenario.
  *
- * Operations (one line each in a replay file; hN names an fd a step made,
- * fd=N is a raw number):
+ * Operations are written in the language of mp_ops.h, one line each in a
+ * replay file (hN names an fd a step made, fd=N is a raw number):
  *
- *   inst h0 cloexec|plain|badflags|size1|size0|sizeneg
- *   pipe h1 h2 | unix h3 h4 stream|dgram|seqpacket | udp h5 h6 | tcp h7 h8
- *   eventfd h9 init=N [sem] | timerfd h10 monotonic|realtime|boottime
- *   signalfd h11 usr1|usr2|both | file h12 memfd|dir|opath|devnull
- *   ctl h0 ADD|MOD|DEL|op=N h1 events=IN|ET data=0x5 [evptr=null|kernel]
- *   wait h0 max=N via=wait|pwait|... buf=ok|null|ro|kernel|tail2
- *   write h2 val=N | fill h2 | read h1 len=N | shutdown h7 rd|wr|rdwr
- *   close h1 | dup h1 h13 | dup2 h1 h9 | timer h10 arm|disarm
- *   kill usr1|usr2 | fdinfo h0 | poll h0 | fork ... endfork
+ *   inst h0 cloexec | pipe h1 h2 | ctl h0 ADD h1 events=IN|ET data=0x5
+ *   wait h0 max=8 via=pwait2 buf=ok | write h2 val=1 | close h1 | ...
  *
  * Determinism (the `epoll` variant runs epoll against itself to prove it):
  * waits never block (timeout 0); timers only expire at once, and a step
@@ -48,312 +41,12 @@
 #include <linux/sockios.h>
 
 #include "minipoll.h"
-
-/* ------------------------------------------------------------------------ */
-/* Operations */
-
-enum op_kind {
-	OP_INST, OP_PIPE, OP_UNIX, OP_UDP, OP_TCP, OP_EVENTFD, OP_TIMERFD,
-	OP_SIGNALFD, OP_FILE,
-	OP_CTL, OP_WAIT, OP_WRITE, OP_FILL, OP_READ, OP_SHUTDOWN, OP_CLOSE,
-	OP_DUP, OP_DUP2, OP_TIMER, OP_KILL, OP_FDINFO, OP_POLL, OP_FORK,
-	OP_ENDFORK, OP_NR
-};
-
-static const char *const op_name[OP_NR] = {
-	"inst", "pipe", "unix", "udp", "tcp", "eventfd", "timerfd", "signalfd", "file",
-	"ctl", "wait", "write", "fill", "read", "shutdown", "close", "dup", "dup2",
-	"timer", "kill", "fdinfo", "poll", "fork", "endfork",
-};
-
-/* How many handles each kind defines, and how many fds it refers to. */
-static const int op_ndefs[OP_NR] = {
-	[OP_INST] = 1, [OP_PIPE] = 2, [OP_UNIX] = 2, [OP_UDP] = 2, [OP_TCP] = 2,
-	[OP_EVENTFD] = 1, [OP_TIMERFD] = 1, [OP_SIGNALFD] = 1, [OP_FILE] = 1,
-	[OP_DUP] = 1,
-};
-static const int op_nrefs[OP_NR] = {
-	[OP_CTL] = 2, [OP_WAIT] = 1, [OP_WRITE] = 1, [OP_FILL] = 1, [OP_READ] = 1,
-	[OP_SHUTDOWN] = 1, [OP_CLOSE] = 1, [OP_DUP] = 1, [OP_DUP2] = 2, [OP_TIMER] = 1,
-	[OP_FDINFO] = 1, [OP_POLL] = 1,
-};
-
-/* Variant keywords, by kind (the op's `arg`). */
-static const char *const inst_var[] = { "cloexec", "plain", "badflags", "size1", "size0",
-					"sizeneg", NULL };
-static const char *const unix_var[] = { "stream", "dgram", "seqpacket", NULL };
-static const char *const timerfd_var[] = { "monotonic", "realtime", "boottime", NULL };
-static const char *const signalfd_var[] = { "usr1", "usr2", "both", NULL };
-static const char *const file_var[] = { "memfd", "dir", "opath", "devnull", NULL };
-static const char *const shutdown_var[] = { "rd", "wr", "rdwr", NULL };
-static const char *const timer_var[] = { "arm", "disarm", NULL };
-static const char *const kill_var[] = { "usr1", "usr2", NULL };
-
-static const char *const *const op_vars[OP_NR] = {
-	[OP_INST] = inst_var, [OP_UNIX] = unix_var, [OP_TIMERFD] = timerfd_var,
-	[OP_SIGNALFD] = signalfd_var, [OP_FILE] = file_var, [OP_SHUTDOWN] = shutdown_var,
-	[OP_TIMER] = timer_var, [OP_KILL] = kill_var,
-};
-
-/* wait: how (via=) and into what (buf=) */
-enum { V_WAIT, V_PWAIT, V_PWAIT_EMPTY, V_PWAIT_FULL, V_PWAIT2, V_PWAIT2_EMPTY,
-       V_PWAIT2_NEGNSEC, V_PWAIT2_NEGSEC, V_PWAIT2_BIGNSEC, V_RAW_SS4, V_RAW_SS16 };
-static const char *const via_var[] = { "wait", "pwait", "pwait-empty", "pwait-full",
-				       "pwait2", "pwait2-empty", "pwait2-neg-nsec",
-				       "pwait2-neg-sec", "pwait2-big-nsec", "raw-ss4",
-				       "raw-ss16", NULL };
-enum { B_OK, B_NULL, B_RO, B_KERNEL, B_TAIL2 };
-static const char *const buf_var[] = { "ok", "null", "ro", "kernel", "tail2", NULL };
-/* ctl: the event pointer (evptr=) */
-enum { E_OK, E_NULL, E_KERNEL };
-static const char *const evptr_var[] = { "ok", "null", "kernel", NULL };
+#include "mp_ops.h"
 
 /* A kernel address: fails access_ok() for any size. */
 #define KERNEL_PTR ((void *)0xffff888000000000ULL)
 /* INT_MAX / sizeof(struct epoll_event) on x86-64 */
 #define EP_MAX_EVENTS (INT_MAX / 12)
-
-/* An fd operand: handle h (>= 0), or the raw number raw. */
-struct ref {
-	int h;
-	int raw;
-};
-
-struct op {
-	int kind;
-	int def[2];		/* handles defined; -1: none */
-	struct ref ref[2];	/* fds used */
-	int arg;		/* variant, ctl op, maxevents, read len */
-	int via;		/* wait: V_*; ctl: E_*; eventfd: semaphore */
-	int buf;		/* wait: B_* */
-	uint32_t events;	/* ctl */
-	uint64_t val;		/* ctl data, write value, eventfd initial value */
-};
-
-static const char *var_name(const char *const *vars, int i)
-{
-	int n = 0;
-
-	while (vars[n])
-		n++;
-	return i >= 0 && i < n ? vars[i] : "?";
-}
-
-static int var_find(const char *const *vars, const char *s)
-{
-	int i;
-
-	for (i = 0; vars[i]; i++)
-		if (!strcmp(vars[i], s))
-			return i;
-	return -1;
-}
-
-static const struct {
-	uint32_t bit;
-	const char *name;
-} ev_names[] = {	/* as mp_evstr() prints them */
-	{ EPOLLIN, "IN" }, { EPOLLPRI, "PRI" }, { EPOLLOUT, "OUT" }, { EPOLLERR, "ERR" },
-	{ EPOLLHUP, "HUP" }, { 0x20, "NVAL" }, { EPOLLRDNORM, "RDNORM" },
-	{ EPOLLRDBAND, "RDBAND" }, { EPOLLWRNORM, "WRNORM" }, { EPOLLWRBAND, "WRBAND" },
-	{ EPOLLMSG, "MSG" }, { EPOLLRDHUP, "RDHUP" }, { 0x4000, "FREE" },
-	{ 1U << 27, "URING_WAKE" }, { EPOLLEXCLUSIVE, "EXCLUSIVE" },
-	{ EPOLLWAKEUP, "WAKEUP" }, { EPOLLONESHOT, "ONESHOT" }, { EPOLLET, "ET" },
-};
-
-static bool parse_events(const char *s, uint32_t *out)
-{
-	char buf[256], *tok, *save;
-	uint32_t e = 0;
-	unsigned int i;
-
-	snprintf(buf, sizeof(buf), "%s", s);
-	for (tok = strtok_r(buf, "|", &save); tok; tok = strtok_r(NULL, "|", &save)) {
-		for (i = 0; i < sizeof(ev_names) / sizeof(ev_names[0]); i++)
-			if (!strcmp(tok, ev_names[i].name))
-				break;
-		if (i < sizeof(ev_names) / sizeof(ev_names[0]))
-			e |= ev_names[i].bit;
-		else if (isdigit((unsigned char)tok[0]))
-			e |= (uint32_t)strtoul(tok, NULL, 0);
-		else
-			return false;
-	}
-	*out = e;
-	return true;
-}
-
-static const char *ctl_op_name(int op, char *buf, size_t len)
-{
-	switch (op) {
-	case EPOLL_CTL_ADD: return "ADD";
-	case EPOLL_CTL_MOD: return "MOD";
-	case EPOLL_CTL_DEL: return "DEL";
-	}
-	snprintf(buf, len, "op=%d", op);
-	return buf;
-}
-
-/* Handles are renumbered through map (if not NULL) when printing. */
-static void ref_str(const struct ref *r, const int *map, char *buf, size_t len)
-{
-	if (r->h >= 0)
-		snprintf(buf, len, "h%d", map ? map[r->h] : r->h);
-	else
-		snprintf(buf, len, "fd=%d", r->raw);
-}
-
-/* One operation as a line of the replay format (without a newline). */
-static void op_str(const struct op *o, const int *map, char *buf, size_t len)
-{
-	char a[32], b[32], evs[160], opn[24];
-	size_t off;
-	int i;
-
-	off = snprintf(buf, len, "%s", op_name[o->kind]);
-	for (i = 0; i < op_ndefs[o->kind] && o->kind != OP_DUP; i++)
-		off += snprintf(buf + off, len - off, " h%d", map ? map[o->def[i]] : o->def[i]);
-	ref_str(&o->ref[0], map, a, sizeof(a));
-	ref_str(&o->ref[1], map, b, sizeof(b));
-	switch (o->kind) {
-	case OP_EVENTFD:
-		snprintf(buf + off, len - off, " init=%llu%s", (unsigned long long)o->val,
-			 o->via ? " sem" : "");
-		break;
-	case OP_CTL:
-		snprintf(buf + off, len - off, " %s %s %s events=%s data=%#llx%s%s", a,
-			 ctl_op_name(o->arg, opn, sizeof(opn)), b,
-			 mp_evstr(o->events, evs, sizeof(evs)), (unsigned long long)o->val,
-			 o->via ? " evptr=" : "", o->via ? var_name(evptr_var, o->via) : "");
-		break;
-	case OP_WAIT:
-		snprintf(buf + off, len - off, " %s max=%d via=%s buf=%s", a, o->arg,
-			 var_name(via_var, o->via), var_name(buf_var, o->buf));
-		break;
-	case OP_WRITE:
-		snprintf(buf + off, len - off, " %s val=%llu", a, (unsigned long long)o->val);
-		break;
-	case OP_READ:
-		snprintf(buf + off, len - off, " %s len=%d", a, o->arg);
-		break;
-	case OP_DUP:
-		snprintf(buf + off, len - off, " %s h%d", a, map ? map[o->def[0]] : o->def[0]);
-		break;
-	case OP_DUP2:
-		snprintf(buf + off, len - off, " %s %s", a, b);
-		break;
-	case OP_KILL:
-		snprintf(buf + off, len - off, " %s", var_name(op_vars[o->kind], o->arg));
-		break;
-	default:
-		if (op_nrefs[o->kind] >= 1)
-			off += snprintf(buf + off, len - off, " %s", a);
-		if (op_vars[o->kind])
-			snprintf(buf + off, len - off, " %s", var_name(op_vars[o->kind], o->arg));
-		break;
-	}
-}
-
-static void op_init(struct op *o, int kind)
-{
-	memset(o, 0, sizeof(*o));
-	o->kind = kind;
-	o->def[0] = o->def[1] = -1;
-	o->ref[0].h = o->ref[1].h = -1;
-}
-
-/*
- * Parse one line of the replay format into *o. Returns 1 for an op, 0 for
- * a line without one (blank, comment), -1 for an error.
- */
-static int op_parse(const char *line, struct op *o)
-{
-	char buf[1024], *tok, *save, *p;
-	int kind, nrefs = 0, ndefs = 0, v;
-
-	snprintf(buf, sizeof(buf), "%s", line);
-	buf[strcspn(buf, "\r\n")] = 0;
-	p = buf;
-	while (*p == ' ' || *p == '\t')
-		p++;
-	/* "  12: op ..." as the reports number them */
-	if (isdigit((unsigned char)*p)) {
-		char *e;
-
-		strtol(p, &e, 10);
-		if (*e == ':')
-			p = e + 1;
-	}
-	tok = strtok_r(p, " \t", &save);
-	if (!tok || tok[0] == '#')
-		return 0;
-	for (kind = 0; kind < OP_NR; kind++)
-		if (!strcmp(tok, op_name[kind]))
-			break;
-	if (kind == OP_NR)
-		return -1;
-	op_init(o, kind);
-	o->arg = -1;
-	if (kind == OP_CTL)
-		o->arg = EPOLL_CTL_ADD;
-	while ((tok = strtok_r(NULL, " \t", &save))) {
-		if (tok[0] == 'h' && isdigit((unsigned char)tok[1])) {
-			int h = atoi(tok + 1);
-			bool is_def = (kind == OP_DUP) ? nrefs >= 1 : op_ndefs[kind] > 0;
-
-			if (is_def) {
-				if (ndefs >= 2)
-					return -1;
-				o->def[ndefs++] = h;
-			} else {
-				if (nrefs >= 2)
-					return -1;
-				o->ref[nrefs++].h = h;
-			}
-		} else if (!strncmp(tok, "fd=", 3)) {
-			if (nrefs >= 2)
-				return -1;
-			o->ref[nrefs].h = -1;
-			o->ref[nrefs++].raw = (int)strtol(tok + 3, NULL, 0);
-		} else if (!strcmp(tok, "ADD")) {
-			o->arg = EPOLL_CTL_ADD;
-		} else if (!strcmp(tok, "MOD")) {
-			o->arg = EPOLL_CTL_MOD;
-		} else if (!strcmp(tok, "DEL")) {
-			o->arg = EPOLL_CTL_DEL;
-		} else if (!strncmp(tok, "op=", 3)) {
-			o->arg = (int)strtol(tok + 3, NULL, 0);
-		} else if (!strncmp(tok, "events=", 7)) {
-			if (!parse_events(tok + 7, &o->events))
-				return -1;
-		} else if (!strncmp(tok, "data=", 5) || !strncmp(tok, "val=", 4) ||
-			   !strncmp(tok, "init=", 5)) {
-			o->val = strtoull(strchr(tok, '=') + 1, NULL, 0);
-		} else if (!strncmp(tok, "evptr=", 6)) {
-			if ((o->via = var_find(evptr_var, tok + 6)) < 0)
-				return -1;
-		} else if (!strncmp(tok, "max=", 4) || !strncmp(tok, "len=", 4)) {
-			o->arg = (int)strtol(tok + 4, NULL, 0);
-		} else if (!strncmp(tok, "via=", 4)) {
-			if ((o->via = var_find(via_var, tok + 4)) < 0)
-				return -1;
-		} else if (!strncmp(tok, "buf=", 4)) {
-			if ((o->buf = var_find(buf_var, tok + 4)) < 0)
-				return -1;
-		} else if (!strcmp(tok, "sem") && kind == OP_EVENTFD) {
-			o->via = 1;
-		} else if (op_vars[kind] && (v = var_find(op_vars[kind], tok)) >= 0) {
-			o->arg = v;
-		} else {
-			return -1;
-		}
-	}
-	if (ndefs != op_ndefs[kind] || nrefs != op_nrefs[kind])
-		return -1;
-	if (o->arg < 0 && op_vars[kind])
-		return -1;
-	return 1;
-}
 
 /* ------------------------------------------------------------------------ */
 /* Generating a sequence from a seed */
@@ -399,7 +92,7 @@ static int pick(const int *w)
 enum { G_INST, G_PIPE_R, G_PIPE_W, G_SOCK, G_TCP, G_EFD, G_TFD, G_SFD, G_FILE, G_BAD };
 
 struct gen {
-	struct op *ops;
+	struct mp_op *ops;
 	int n, cap;
 	int *gkind;		/* by handle */
 	bool *closed;		/* by handle: closed by a step (its number may be reused) */
@@ -408,16 +101,16 @@ struct gen {
 	int nadded;
 };
 
-static struct op *gen_push(struct gen *g, int kind)
+static struct mp_op *gen_push(struct gen *g, int kind)
 {
-	struct op *o;
+	struct mp_op *o;
 
 	if (g->n == g->cap) {
 		g->cap = g->cap ? 2 * g->cap : 512;
 		g->ops = realloc(g->ops, g->cap * sizeof(*g->ops));
 	}
 	o = &g->ops[g->n++];
-	op_init(o, kind);
+	mp_op_init(o, kind);
 	return o;
 }
 
@@ -461,10 +154,10 @@ static int gen_any(struct gen *g, int gkind)
 }
 
 /* fd numbers no handle is meant to have: closed, negative, huge, reused */
-static struct ref gen_raw(void)
+static struct mp_ref gen_raw(void)
 {
 	static const int raws[] = { -1, -2, INT_MIN, INT_MAX, 1 << 20, 65536, 1023 };
-	struct ref r = { .h = -1 };
+	struct mp_ref r = { .h = -1 };
 
 	if (chance(50))
 		r.raw = 3 + rnd(40);
@@ -473,9 +166,9 @@ static struct ref gen_raw(void)
 	return r;
 }
 
-static struct ref gen_ref(struct gen *g, int gkind, int pct_raw)
+static struct mp_ref gen_ref(struct gen *g, int gkind, int pct_raw)
 {
-	struct ref r = { .h = -1 };
+	struct mp_ref r = { .h = -1 };
 
 	if (!chance(pct_raw)) {
 		r.h = gen_any(g, gkind);
@@ -517,7 +210,7 @@ static uint32_t gen_events(void)
 	return e;
 }
 
-static void gen_ctl(struct gen *g, struct op *o, int k)
+static void gen_ctl(struct gen *g, struct mp_op *o, int k)
 {
 	static const int opw[] = { 45, 30, 20, 5, -1 };
 	static const int bad_ops[] = { 0, 4, -1, 1000 };
@@ -552,7 +245,7 @@ static void gen_ctl(struct gen *g, struct op *o, int k)
 	}
 }
 
-static void gen_wait(struct gen *g, struct op *o)
+static void gen_wait(struct gen *g, struct mp_op *o)
 {
 	static const int maxes[] = { 1, 1, 1, 2, 2, 3, 4, 8, 8, 64, 64, 64, 64, 64 };
 	static const int bad_maxes[] = { 0, -1, INT_MIN, INT_MAX, EP_MAX_EVENTS,
@@ -575,7 +268,7 @@ static void gen_create(struct gen *g)
 	static const int w[] = { 22, 14, 14, 4, 5, 14, 6, 6, 5, -1 };
 	static const int instw[] = { 45, 45, 3, 3, 2, 2, -1 };
 	int kind = pick(w);
-	struct op *o = gen_push(g, kind);
+	struct mp_op *o = gen_push(g, kind);
 
 	switch (kind) {
 	case OP_INST:
@@ -642,7 +335,7 @@ static void gen_action(struct gen *g, bool in_child)
 		34, 20, 10, 2, 8, 2, 4, 3, 2, 2, 2, 3, 2, 1, -1 };
 	static const int readlen[] = { 1, 8, 8, 128, 4096, 65536 };
 	int kind, k = g->n;
-	struct op *o;
+	struct mp_op *o;
 
 	do {
 		kind = pick(w);
@@ -715,7 +408,7 @@ static void gen_action(struct gen *g, bool in_child)
 }
 
 /* The sequence for seed: about nops operations. */
-static struct op *generate(uint64_t seed, int nops, int *n_out)
+static struct mp_op *generate(uint64_t seed, int nops, int *n_out)
 {
 	struct gen g = { 0 };
 	int live = 0;
@@ -723,13 +416,13 @@ static struct op *generate(uint64_t seed, int nops, int *n_out)
 	rng = seed * 0x2545f4914f6cdd1dULL + 1;
 	/* an instance and a pipe to start with, most of the time */
 	if (chance(90)) {
-		struct op *o = gen_push(&g, OP_INST);
+		struct mp_op *o = gen_push(&g, OP_INST);
 
 		o->arg = rnd(2);
 		o->def[0] = gen_handle(&g, G_INST);
 	}
 	if (chance(70)) {
-		struct op *o = gen_push(&g, OP_PIPE);
+		struct mp_op *o = gen_push(&g, OP_PIPE);
 
 		o->def[0] = gen_handle(&g, G_PIPE_R);
 		o->def[1] = gen_handle(&g, G_PIPE_W);
@@ -785,10 +478,12 @@ struct rt {
 };
 
 /* The sequence the scenario runs (set before mp_run(); children inherit it). */
-static const struct op *g_ops;
+static const struct mp_op *g_ops;
 static int g_nops;
+/* What a replay file called its handles; NULL: h0, h1, ... as numbered. */
+static const struct mp_names *g_names;
 
-static int max_handle(const struct op *ops, int n)
+static int max_handle(const struct mp_op *ops, int n)
 {
 	int i, j, m = -1;
 
@@ -921,7 +616,7 @@ static void settle(struct rt *r)
 	tcp_quiet(r);
 }
 
-static int fd_of(struct rt *r, const struct ref *ref, bool *ok)
+static int fd_of(struct rt *r, const struct mp_ref *ref, bool *ok)
 {
 	*ok = true;
 	if (ref->h < 0)
@@ -966,83 +661,30 @@ static void rec_signals(struct rt *r, int k)
 	tr_printf(r->t, "%d: handled: usr1 %d, usr2 %d\n", k, r->seen_sig[0], r->seen_sig[1]);
 }
 
-static void do_create(struct rt *r, int k, const struct op *o)
+static void do_create(struct rt *r, int k, const struct mp_op *o)
 {
-	int p[2] = { -1, -1 }, fd = -1;
-	sigset_t mask;
+	int p[2] = { -1, -1 }, one = 1;
+	const char *what;
+	long ret;
 
-	switch (o->kind) {
-	case OP_INST:
-		switch (o->arg) {
-		case 0: fd = REC("create1(CLOEXEC)", r->I->create1(EPOLL_CLOEXEC)); break;
-		case 1: fd = REC("create1(0)", r->I->create1(0)); break;
-		case 2: fd = REC("create1(1)", r->I->create1(1)); break;
-		case 3: fd = REC("create(1)", r->I->create(1)); break;
-		case 4: fd = REC("create(0)", r->I->create(0)); break;
-		default: fd = REC("create(-1)", r->I->create(-1)); break;
-		}
-		break;
-	case OP_PIPE:
-		REC("pipe", mp_pipe(p));
-		break;
-	case OP_UNIX: {
-		static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
-
-		REC("socketpair", mp_socketpair(types[o->arg % 3], p));
-		break;
+	errno = 0;
+	ret = mp_op_make(o, r->I->create1, r->I->create, p, &what);
+	rec(r, k, what, ret, errno);
+	if (o->kind == OP_TCP && ret == 0) {
+		setsockopt(p[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(p[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	case OP_UDP:
-		if (REC("udp pair", mp_udp_pair(&p[0], &p[1])) == 0)
-			r->net = true;
-		break;
-	case OP_TCP:
-		if (REC("tcp pair", mp_tcp_pair(&p[0], &p[1])) == 0) {
-			int one = 1;
-
-			setsockopt(p[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			setsockopt(p[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			r->net = true;
-		}
-		break;
-	case OP_EVENTFD:
-		fd = REC("eventfd", eventfd((unsigned int)o->val, EFD_NONBLOCK | EFD_CLOEXEC |
-					    (o->via ? EFD_SEMAPHORE : 0)));
-		break;
-	case OP_TIMERFD: {
-		static const int clocks[] = { CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME };
-
-		fd = REC("timerfd", timerfd_create(clocks[o->arg % 3], TFD_NONBLOCK | TFD_CLOEXEC));
-		break;
-	}
-	case OP_SIGNALFD:
-		sigemptyset(&mask);
-		if (o->arg != 1)
-			sigaddset(&mask, SIGUSR1);
-		if (o->arg != 0)
-			sigaddset(&mask, SIGUSR2);
-		fd = REC("signalfd", signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC));
-		break;
-	case OP_FILE:
-		switch (o->arg) {
-		case 0: fd = REC("memfd", memfd_create("fuzz", MFD_CLOEXEC)); break;
-		case 1: fd = REC("open dir", open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)); break;
-		case 2: fd = REC("open O_PATH", open("/", O_PATH | O_CLOEXEC)); break;
-		default: fd = REC("open /dev/null", open("/dev/null", O_RDWR | O_CLOEXEC)); break;
-		}
-		break;
-	}
-	if (op_ndefs[o->kind] == 2) {
+	if ((o->kind == OP_TCP || o->kind == OP_UDP) && ret == 0)
+		r->net = true;
+	if (mp_op_ndefs[o->kind] == 2)
 		tr_printf(r->t, "%d: fds %d %d\n", k, p[0], p[1]);
-		define(r, o->def[0], p[0]);
-		define(r, o->def[1], p[1]);
-	} else {
-		define(r, o->def[0], fd);
-	}
+	define(r, o->def[0], p[0]);
+	define(r, o->def[1], p[1]);
 	if (o->kind == OP_TCP || o->kind == OP_UDP)
 		settle(r);
 }
 
-static void do_ctl(struct rt *r, int k, const struct op *o, int epfd, int fd)
+static void do_ctl(struct rt *r, int k, const struct mp_op *o, int epfd, int fd)
 {
 	struct epoll_event ev = { .events = o->events, .data.u64 = o->val };
 	struct epoll_event *evp = o->via == E_NULL ? NULL : o->via == E_KERNEL ? KERNEL_PTR : &ev;
@@ -1050,7 +692,7 @@ static void do_ctl(struct rt *r, int k, const struct op *o, int epfd, int fd)
 	REC("ctl", r->I->ctl(epfd, o->arg, fd, evp));
 }
 
-static void do_wait(struct rt *r, int k, const struct op *o, int epfd)
+static void do_wait(struct rt *r, int k, const struct mp_op *o, int epfd)
 {
 	struct timespec ts = { 0, 0 };
 	struct epoll_event *buf;
@@ -1149,7 +791,7 @@ static void do_fill(struct rt *r, int k, int fd)
 		settle(r);
 }
 
-static void do_read(struct rt *r, int k, const struct op *o, int fd)
+static void do_read(struct rt *r, int k, const struct mp_op *o, int fd)
 {
 	static char buf[65536];
 	uint64_t v;
@@ -1164,7 +806,7 @@ static void do_read(struct rt *r, int k, const struct op *o, int fd)
 		settle(r);
 }
 
-static void do_timer(struct rt *r, int k, const struct op *o, int fd)
+static void do_timer(struct rt *r, int k, const struct mp_op *o, int fd)
 {
 	/* an absolute time long past: expires at once */
 	struct itimerspec its = { .it_value = { 0, o->arg == 0 ? 1 : 0 } };
@@ -1296,18 +938,18 @@ static void final_fdinfo(struct rt *r)
 		}
 }
 
-static void exec_op(struct rt *r, int k, const struct op *o)
+static void exec_op(struct rt *r, int k, const struct mp_op *o)
 {
 	char text[512];
 	int a = -1, b = -1;
 	bool ok0 = true, ok1 = true;
 	long ret;
 
-	op_str(o, NULL, text, sizeof(text));
+	mp_op_str(o, g_names, NULL, text, sizeof(text));
 	tr_printf(r->t, "#%d %s\n", k, text);
-	if (op_nrefs[o->kind] >= 1)
+	if (mp_op_nrefs[o->kind] >= 1)
 		a = fd_of(r, &o->ref[0], &ok0);
-	if (op_nrefs[o->kind] >= 2)
+	if (mp_op_nrefs[o->kind] >= 2)
 		b = fd_of(r, &o->ref[1], &ok1);
 	if (!ok0 || !ok1) {
 		tr_printf(r->t, "%d: skipped: undefined handle\n", k);
@@ -1373,6 +1015,14 @@ static void exec_op(struct rt *r, int k, const struct op *o)
 		break;
 	case OP_POLL:
 		do_poll(r, k, a);
+		break;
+	case OP_SETTLE:
+		if (r->net)
+			settle(r);
+		break;
+	case OP_SLEEPER:
+	case OP_PAUSE:
+		tr_printf(r->t, "%d: skipped: minipoll-inspect's step\n", k);
 		break;
 	}
 }
@@ -1452,7 +1102,7 @@ static bool rt_setup(struct rt *r, struct mp_tr *t, const struct mp_impl *I, int
 }
 
 /* MP_FUZZ_SLOW=ms: say on stderr which steps take longer (not in the transcript). */
-static void slow_step(int k, const struct op *o, long t0)
+static void slow_step(int k, const struct mp_op *o, long t0)
 {
 	static int slow = -1;
 	long dt = mp_now_ms() - t0;
@@ -1460,16 +1110,16 @@ static void slow_step(int k, const struct op *o, long t0)
 	if (slow < 0)
 		slow = getenv("MP_FUZZ_SLOW") ? atoi(getenv("MP_FUZZ_SLOW")) : 0;
 	if (slow > 0 && dt >= slow)
-		fprintf(stderr, "fuzz: step #%d %s took %ld ms\n", k, op_name[o->kind], dt);
+		fprintf(stderr, "fuzz: step #%d %s took %ld ms\n", k, mp_op_kinds[o->kind], dt);
 }
 
-static void run_ops(struct rt *r, const struct op *ops, int n)
+static void run_ops(struct rt *r, const struct mp_op *ops, int n)
 {
 	int k, status;
 	pid_t pid;
 
 	for (k = 0; k < n; k++) {
-		const struct op *o = &ops[k];
+		const struct mp_op *o = &ops[k];
 		long t0 = mp_now_ms();
 
 		if (o->kind == OP_ENDFORK) {
@@ -1550,7 +1200,7 @@ struct outcome {
 	bool setup_failed;
 };
 
-static void run_both(const struct mp_impl *impl, const struct op *ops, int n, struct outcome *out)
+static void run_both(const struct mp_impl *impl, const struct mp_op *ops, int n, struct outcome *out)
 {
 	struct mp_result ro, ri;
 
@@ -1620,7 +1270,7 @@ static void print_diff(const char *impl_name, const struct outcome *out, int max
 }
 
 /* Dense handle numbers (h0, h1, ... in order of appearance) for printing. */
-static int *handle_map(const struct op *ops, int n)
+static int *handle_map(const struct mp_op *ops, int n)
 {
 	int m = max_handle(ops, n) + 1, *map = malloc((m + 1) * sizeof(int)), next = 0, i, j;
 
@@ -1638,7 +1288,7 @@ static int *handle_map(const struct op *ops, int n)
 }
 
 /* Rewrite the handles of ops densely, as handle_map() numbers them. */
-static void renumber(struct op *ops, int n)
+static void renumber(struct mp_op *ops, int n)
 {
 	int *map = handle_map(ops, n), i, j;
 
@@ -1652,14 +1302,14 @@ static void renumber(struct op *ops, int n)
 	free(map);
 }
 
-static void print_ops(const struct op *ops, int n, const char *title)
+static void print_ops(const struct mp_op *ops, int n, const char *title)
 {
 	int *map = handle_map(ops, n), i;
 	char text[512];
 
 	printf("# --- reproducer: %s (fuzz_test --replay FILE) ---\n", title);
 	for (i = 0; i < n; i++) {
-		op_str(&ops[i], map, text, sizeof(text));
+		mp_op_str(&ops[i], NULL, map, text, sizeof(text));
 		printf("# %s\n", text);
 	}
 	printf("# --- end ---\n");
@@ -1668,7 +1318,7 @@ static void print_ops(const struct op *ops, int n, const char *title)
 
 /* ---- the same as C: a scenario body for a test program (mp_impl.h) ---- */
 
-static void c_ref(const struct ref *r, const int *map, char *buf, size_t len)
+static void c_ref(const struct mp_ref *r, const int *map, char *buf, size_t len)
 {
 	if (r->h >= 0)
 		snprintf(buf, len, "h[%d]", map[r->h]);
@@ -1687,9 +1337,9 @@ static const char *c_events(uint32_t e, char *buf, size_t len)
 	uint32_t rest = e;
 
 	buf[0] = 0;
-	for (i = 0; i < sizeof(ev_names) / sizeof(ev_names[0]); i++)
-		if (e & ev_names[i].bit) {
-			rest &= ~ev_names[i].bit;
+	for (i = 0; i < mp_nevnames; i++)
+		if (e & mp_evnames[i].bit) {
+			rest &= ~mp_evnames[i].bit;
 			off += snprintf(buf + off, len - off, "%s%s", off ? " | " : "", names[i]);
 		}
 	if (rest)
@@ -1699,7 +1349,7 @@ static const char *c_events(uint32_t e, char *buf, size_t len)
 	return buf;
 }
 
-static void print_c(const struct op *ops, int n, const char *name)
+static void print_c(const struct mp_op *ops, int n, const char *name)
 {
 	static const char *const via_c[] = {
 		"I->wait(%s, %s, %d, 0)", "I->pwait(%s, %s, %d, 0, NULL)",
@@ -1727,7 +1377,7 @@ static void print_c(const struct op *ops, int n, const char *name)
 	printf("# \tsigemptyset(&none);\n# \tsigfillset(&all);\n");
 	printf("# \tsigprocmask(SIG_BLOCK, &all, NULL);\t/* SIGUSR1/2 stay pending */\n");
 	for (i = 0; i < n; i++) {
-		const struct op *o = &ops[i];
+		const struct mp_op *o = &ops[i];
 		int d0 = o->def[0] >= 0 ? map[o->def[0]] : 0, d1 = o->def[1] >= 0 ? map[o->def[1]] : 0;
 
 		c_ref(&o->ref[0], map, a, sizeof(a));
@@ -1763,7 +1413,7 @@ static void print_c(const struct op *ops, int n, const char *name)
 			break;
 		case OP_SIGNALFD:
 			printf("# \t/* signalfd(%s) */\n# \th[%d] = R(signalfd(-1, &all, SFD_NONBLOCK));\n",
-			       var_name(signalfd_var, o->arg), d0);
+			       mp_var_name(mp_op_vars[OP_SIGNALFD], o->arg), d0);
 			break;
 		case OP_FILE:
 			printf("# \th[%d] = R(%s);\n", d0, o->arg == 0 ? "memfd_create(\"f\", 0)" :
@@ -1834,6 +1484,9 @@ static void print_c(const struct op *ops, int n, const char *name)
 		case OP_ENDFORK:
 			printf("# \t\t_exit(0);\n# \t}\n# \twait(NULL);\n");
 			break;
+		default:
+			printf("# \t/* %s */\n", mp_op_kinds[o->kind]);
+			break;
 		}
 	}
 	printf("# }\n# --- end ---\n");
@@ -1844,14 +1497,14 @@ static void print_c(const struct op *ops, int n, const char *name)
  * Drop the ops that became no-ops when others went: those naming a handle
  * no earlier op defines, and an endfork without its fork. Returns the new n.
  */
-static int drop_orphans(struct op *ops, int n)
+static int drop_orphans(struct mp_op *ops, int n)
 {
 	int m = 0, i, j, nh = max_handle(ops, n) + 1;
 	bool *def = calloc(nh + 1, sizeof(*def)), keep, forked = false;
 
 	for (i = 0; i < n; i++) {
 		keep = true;
-		for (j = 0; j < op_nrefs[ops[i].kind]; j++)
+		for (j = 0; j < mp_op_nrefs[ops[i].kind]; j++)
 			if (ops[i].ref[j].h >= 0 && !def[ops[i].ref[j].h])
 				keep = false;
 		if (ops[i].kind == OP_ENDFORK)
@@ -1869,10 +1522,10 @@ static int drop_orphans(struct op *ops, int n)
 }
 
 /* ddmin over the op list: drop chunks while the difference persists. */
-static struct op *minimize(const struct mp_impl *impl, const struct op *ops, int n, int *n_out,
+static struct mp_op *minimize(const struct mp_impl *impl, const struct mp_op *ops, int n, int *n_out,
 			   int budget_s, int *runs_out)
 {
-	struct op *cur = malloc(n * sizeof(*cur)), *trial = malloc(n * sizeof(*trial));
+	struct mp_op *cur = malloc(n * sizeof(*cur)), *trial = malloc(n * sizeof(*trial));
 	long deadline = mp_now_ms() + budget_s * 1000L;
 	int len = n, chunks = 2, runs = 0;
 
@@ -1916,7 +1569,7 @@ static struct op *minimize(const struct mp_impl *impl, const struct op *ops, int
 	/* Then fold dups into their source where the difference stays. */
 	for (int i = len - 1; i >= 0 && mp_now_ms() < deadline; i--) {
 		struct outcome out;
-		struct ref src;
+		struct mp_ref src;
 		int d, m = 0, j, x;
 
 		if (cur[i].kind != OP_DUP || cur[i].def[0] < 0)
@@ -1959,18 +1612,18 @@ struct report_opts {
  * A sequence whose transcripts differ: say where, check that epoll agrees
  * with itself, and minimize. Returns true if it is a real difference.
  */
-static bool report(const struct mp_impl *impl, const char *what, const struct op *ops, int n,
+static bool report(const struct mp_impl *impl, const char *what, const struct mp_op *ops, int n,
 		   struct outcome *out, const struct report_opts *ro)
 {
 	char text[512], name[64];
 	int step = first_diff_step(out->oracle, out->got), m, runs;
 	struct outcome again;
-	struct op *min;
+	struct mp_op *min;
 	long t0;
 
 	printf("# MISMATCH: %s: epoll and %s differ\n", what, impl->name);
 	if (step >= 0 && step < n) {
-		op_str(&ops[step], NULL, text, sizeof(text));
+		mp_op_str(&ops[step], g_names, NULL, text, sizeof(text));
 		printf("# first differing step: #%d %s\n", step, text);
 	} else {
 		printf("# first differing step: after the last op (final state)\n");
@@ -2006,6 +1659,7 @@ static bool report(const struct mp_impl *impl, const char *what, const struct op
 	printf("# minimized %d ops to %d in %d runs (%.1f s)\n", n, m, runs,
 	       (mp_now_ms() - t0) / 1000.0);
 	renumber(min, m);
+	g_names = NULL;
 	snprintf(text, sizeof(text), "%s, minimized", what);
 	print_ops(min, m, text);
 	run_both(impl, min, m, &again);
@@ -2040,7 +1694,7 @@ static void fuzz_seed(struct __test_metadata *_metadata, const struct mp_impl *i
 {
 	struct report_opts ro = { .minimize = true, .c = true, .min_budget = 120 };
 	struct outcome out;
-	struct op *ops;
+	struct mp_op *ops;
 	char what[64];
 	int n;
 
@@ -2130,10 +1784,11 @@ static void usage(FILE *f)
 		HARNESS_SEEDS, HARNESS_OPS, HARNESS_OPS);
 }
 
-static struct op *read_replay(const char *path, int *n_out)
+static struct mp_op *read_replay(const char *path, struct mp_names *nm, int *n_out)
 {
+	const char *caption;
 	char line[1024];
-	struct op *ops = NULL, o;
+	struct mp_op *ops = NULL, o;
 	int n = 0, cap = 0, lineno = 0, r;
 	bool marked = false, inside = false;
 	FILE *f = fopen(path, "re");
@@ -2173,7 +1828,7 @@ static struct op *read_replay(const char *path, int *n_out)
 				break;
 			p += 2;
 		}
-		r = op_parse(p, &o);
+		r = mp_op_parse(p, &o, nm, &caption);
 		if (r < 0) {
 			fprintf(stderr, "fuzz_test: %s:%d: cannot parse: %s", path, lineno, line);
 			fclose(f);
@@ -2217,7 +1872,7 @@ static int fuzz_main(int argc, char **argv)
 	uint64_t seed = 1, nseeds = 0, totalops = 0;
 	int nops = HARNESS_OPS, seconds = 0, c, n, failures = 0;
 	struct outcome out;
-	struct op *ops;
+	struct mp_op *ops;
 	long t0 = mp_now_ms();
 	char what[96];
 
@@ -2265,9 +1920,12 @@ static int fuzz_main(int argc, char **argv)
 		return 4;
 	}
 	if (replay) {
-		ops = read_replay(replay, &n);
+		struct mp_names nm = { 0 };
+
+		ops = read_replay(replay, &nm, &n);
 		if (!ops)
 			return 2;
+		g_names = &nm;
 		snprintf(what, sizeof(what), "%s, %d ops", replay, n);
 		run_both(impl, ops, n, &out);
 		if (verbose || !out.differ || out.setup_failed)
@@ -2279,6 +1937,7 @@ static int fuzz_main(int argc, char **argv)
 		       failures ? "not ok" : "ok", replay, n, impl->name);
 		outcome_free(&out);
 		free(ops);
+		mp_names_free(&nm);
 		return failures ? 1 : 0;
 	}
 	if (seconds > 0 && !have_seed)

@@ -39,7 +39,7 @@ if [ ! -c /dev/minipoll ]; then
 fi
 
 # A module without the dump (older than the tool) cannot be inspected.
-if printf 'show\n' | "$tool" -q --script - 2>&1 >/dev/null | grep -q 'no MINIPOLL_IOC_DUMP'; then
+if printf 'inst main cloexec\nshow\n' | "$tool" -q --script - 2>&1 >/dev/null | grep -q 'no MINIPOLL_IOC_DUMP'; then
 	echo "SKIP: this minipoll module has no MINIPOLL_IOC_DUMP"
 	exit $ksft_skip
 fi
@@ -197,10 +197,10 @@ exact() { # SCENARIO STEP INSTANCE EXPECTED...
 		bad "$s: before step $step: ready list '$got', epoll '$eps', expected '$*'"
 	fi
 }
-exact lt-et-oneshot 10 main lt et os
-exact lt-et-oneshot 11 main lt
-exact lt-et-oneshot 15 main lt et os
-exact sockets 6 main u t
+exact lt-et-oneshot 11 main lt et os
+exact lt-et-oneshot 12 main lt
+exact lt-et-oneshot 16 main lt et os
+exact sockets 7 main u t
 
 # The last state of a run, one instance: its lines.
 last_state() { # FILE INSTANCE
@@ -254,8 +254,8 @@ if command -v dot >/dev/null; then
 		sed 's/^/# /' "$tmp/dot.err"
 	fi
 	if "$tool" -q -s lt-et-oneshot --steps "$tmp/steps" --format dot >/dev/null 2>"$tmp/steps.err" &&
-	   [ "$(find "$tmp/steps" -name 'step-[0-9][0-9].dot' | wc -l)" = 15 ]; then
-		ok "--steps: one source per step (15)"
+	   [ "$(find "$tmp/steps" -name 'step-[0-9][0-9].dot' | wc -l)" = 16 ]; then
+		ok "--steps: one source per step (16)"
 	else
 		bad "--steps: $(find "$tmp/steps" -type f 2>/dev/null | wc -l) files"
 		sed 's/^/# /' "$tmp/steps.err"
@@ -265,7 +265,8 @@ else
 fi
 
 # -p PID: a running program's instance, through pidfd_getfd().
-printf 'pipe a\neventfd e\nadd a in\nadd e in,et\nwrite e\npause 60\n' >"$tmp/prog"
+printf '%s\n' 'inst main cloexec' 'pipe a a.w' 'eventfd e init=0' 'ctl main ADD a events=IN' \
+	'ctl main ADD e events=IN|ET' 'write e val=1' 'pause sec=60' >"$tmp/prog"
 "$tool" -q --script "$tmp/prog" >/dev/null 2>&1 &
 bg=$!
 for _ in $(seq 100); do
@@ -304,7 +305,8 @@ expect_error "a pipe is not an instance" 1 "not a minipoll instance" "$tool" -p 
 expect_error "this process's non-instance fd" 1 "not a minipoll instance" "$tool" -f 0 </dev/null
 expect_error "unknown scenario" 2 "no scenario" "$tool" -s no-such-scenario
 expect_error "bad usage" 2 "see --help" "$tool" --bogus
-expect_error "script error" 2 "unknown command" "$tool" --script - <<<"frobnicate x"
+expect_error "script error" 2 "cannot parse" "$tool" --script - <<<"frobnicate x"
+expect_error "a step the tool does not run" 2 "does not run 'fork'" "$tool" --script - <<<"fork"
 if command -v setpriv >/dev/null; then
 	# A copy nobody can run, whatever the permissions above the tree.
 	cp "$tool" "$tmp/inspect-copy" && chmod 0755 "$tmp" "$tmp/inspect-copy"

@@ -249,40 +249,6 @@ const char *mp_errname(int err)
 	return buf;
 }
 
-static const struct {
-	uint32_t bit;
-	const char *name;
-} evnames[] = {
-	{ EPOLLIN, "IN" }, { EPOLLPRI, "PRI" }, { EPOLLOUT, "OUT" }, { EPOLLERR, "ERR" },
-	{ EPOLLHUP, "HUP" }, { 0x20, "NVAL" }, { EPOLLRDNORM, "RDNORM" },
-	{ EPOLLRDBAND, "RDBAND" }, { EPOLLWRNORM, "WRNORM" }, { EPOLLWRBAND, "WRBAND" },
-	{ EPOLLMSG, "MSG" }, { EPOLLRDHUP, "RDHUP" }, { 0x4000, "FREE" },
-	{ 1U << 27, "URING_WAKE" }, { EPOLLEXCLUSIVE, "EXCLUSIVE" }, { EPOLLWAKEUP, "WAKEUP" },
-	{ EPOLLONESHOT, "ONESHOT" }, { EPOLLET, "ET" },
-};
-
-const char *mp_evstr(uint32_t events, char *buf, size_t len)
-{
-	uint32_t rest = events;
-	size_t off = 0;
-	unsigned int i;
-
-	buf[0] = 0;
-	for (i = 0; i < sizeof(evnames) / sizeof(evnames[0]); i++) {
-		if (!(events & evnames[i].bit))
-			continue;
-		rest &= ~evnames[i].bit;
-		off += snprintf(buf + off, len - off, "%s%s", off ? "|" : "", evnames[i].name);
-		if (off >= len)
-			return buf;
-	}
-	if (rest)
-		off += snprintf(buf + off, len - off, "%s%#x", off ? "|" : "", rest);
-	if (!off)
-		snprintf(buf, len, "0");
-	return buf;
-}
-
 void tr_ret(struct mp_tr *t, int line, const char *what, long ret, int err)
 {
 	if (ret == -1)
@@ -738,11 +704,6 @@ struct epoll_event mp_ev(uint32_t events, uint64_t data)
 	return ev;
 }
 
-int mp_pipe(int p[2])
-{
-	return pipe2(p, O_NONBLOCK | O_CLOEXEC);
-}
-
 void mp_close_fds(const int *fds, int n)
 {
 	int i;
@@ -750,110 +711,6 @@ void mp_close_fds(const int *fds, int n)
 	for (i = 0; i < n; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-}
-
-int mp_socketpair(int type, int sv[2])
-{
-	return socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv);
-}
-
-int mp_tcp_listener(int *port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sin);
-	int one = 1, fd;
-
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 64) ||
-	    getsockname(fd, (struct sockaddr *)&sin, &len)) {
-		close(fd);
-		return -1;
-	}
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-static int set_nonblock(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
-}
-
-int mp_tcp_connect(int port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
-	int fd;
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) || set_nonblock(fd)) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-int mp_tcp_pair(int *client, int *server)
-{
-	int port, l, c, s;
-
-	l = mp_tcp_listener(&port);
-	if (l < 0)
-		return -1;
-	c = mp_tcp_connect(port);
-	if (c < 0) {
-		close(l);
-		return -1;
-	}
-	s = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-	close(l);
-	if (s < 0) {
-		close(c);
-		return -1;
-	}
-	*client = c;
-	*server = s;
-	return 0;
-}
-
-int mp_udp_pair(int *a, int *b)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET }, sb = sa;
-	socklen_t len = sizeof(sa);
-	int x, y;
-
-	sa.sin_addr.s_addr = sb.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	x = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	y = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (x < 0 || y < 0)
-		goto fail;
-	if (bind(x, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    bind(y, (struct sockaddr *)&sb, sizeof(sb)))
-		goto fail;
-	if (getsockname(x, (struct sockaddr *)&sa, &len))
-		goto fail;
-	len = sizeof(sb);
-	if (getsockname(y, (struct sockaddr *)&sb, &len))
-		goto fail;
-	if (connect(x, (struct sockaddr *)&sb, sizeof(sb)) ||
-	    connect(y, (struct sockaddr *)&sa, sizeof(sa)))
-		goto fail;
-	*a = x;
-	*b = y;
-	return 0;
-fail:
-	if (x >= 0)
-		close(x);
-	if (y >= 0)
-		close(y);
-	return -1;
 }
 
 int mp_fill(int fd)

@@ -69,6 +69,8 @@
 #ifndef MP_IMPL_NO_HARNESS
 #include "kselftest_harness.h"
 #endif
+/* mp_evstr() and the operations fuzz_test runs */
+#include "mp_ops.h"
 
 /* ------------------------------------------------------------------------ */
 /* Implementations */
@@ -125,7 +127,6 @@ void tr_events(struct mp_tr *t, int line, const char *what, long ret, int err,
 	       const struct epoll_event *evs, int nevs);
 void tr_fdinfo(struct mp_tr *t, int line, int epfd, bool sorted);
 void tr_require_failed(struct mp_tr *t, int line, const char *cond, int err);
-const char *mp_evstr(uint32_t events, char *buf, size_t len);
 const char *mp_errname(int err);
 
 /*
@@ -389,17 +390,12 @@ struct epoll_event mp_ev(uint32_t events, uint64_t data);
 /* &mp_ev(...) is not addressable: EV() gives a pointer to a compound literal. */
 #define EV(e_, d_) (&(struct epoll_event){ .events = (e_), .data.u64 = (d_) })
 
-int mp_pipe(int p[2]);			/* O_NONBLOCK | O_CLOEXEC */
+/* mp_pipe(), mp_socketpair(), mp_tcp_pair(), mp_udp_pair(): mp_ops.h */
 /* Close the fds of a list in order, skipping negative ones: MP_CLOSE(ep, p[0], p[1]). */
 void mp_close_fds(const int *fds, int n);
 #define MP_CLOSE(...)							\
 	mp_close_fds((const int[]){ __VA_ARGS__ },			\
 		     (int)(sizeof((const int[]){ __VA_ARGS__ }) / sizeof(int)))
-int mp_socketpair(int type, int sv[2]);	/* AF_UNIX, non-blocking */
-int mp_tcp_listener(int *port);		/* 127.0.0.1, ephemeral port */
-int mp_tcp_connect(int port);		/* blocking connect, then non-blocking */
-int mp_tcp_pair(int *client, int *server);	/* connected, non-blocking */
-int mp_udp_pair(int *a, int *b);	/* two connected UDP sockets on 127.0.0.1 */
 int mp_fill(int fd);			/* write until EAGAIN; bytes written */
 int mp_drain(int fd);			/* read until EAGAIN or EOF; bytes read */
 int mp_put(int fd, const char *s);	/* write(fd, s, strlen(s)) */

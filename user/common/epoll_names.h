@@ -2,7 +2,7 @@
 /*
  * Names for epoll's constants, for people reading and writing them: the
  * demo's narration, the shim's MINIPOLL_DEBUG trace, minipoll-inspect's
- * dumps and scenarios. Not part of the library.
+ * dumps and events. Not part of the library.
  */
 #ifndef MINIPOLL_EPOLL_NAMES_H
 #define MINIPOLL_EPOLL_NAMES_H
@@ -18,11 +18,5 @@ const char *mp_op_name(int op);
  * number, no bits as "0") into buf, truncating to len; returns buf.
  */
 char *mp_events_str(uint32_t events, char *buf, size_t len);
-
-/*
- * Parse "in,et", "EPOLLIN|EPOLLET", "0x2001" or a mix (names without case,
- * EPOLL optional) into *events. Returns 0, or -1 if a word is neither.
- */
-int mp_events_parse(const char *s, uint32_t *events);
 
 #endif /* MINIPOLL_EPOLL_NAMES_H */

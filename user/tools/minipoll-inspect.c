@@ -82,6 +82,10 @@ static int parse_int(const char *s, int *v)
 	return 0;
 }
 
+/*
+ * A script whole, read before it runs: its file holds no fd while the steps
+ * make theirs, which are numbered as in a built-in scenario.
+ */
 static char *read_file(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
