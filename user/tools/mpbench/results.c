@@ -198,7 +198,7 @@ static int print_verdict(const struct record *row, bool last_n)
 	switch (t->kind) {
 	case MPB_RATIO:
 		ok = ratio <= t->value + 1e-9;
-		printf(" %6.3gx", t->value);
+		printf(" %5.3fx", t->value);
 		break;
 	case MPB_PLUS:
 		ok = mp->value - ep->value <= t->value;
