@@ -102,9 +102,10 @@ static const struct field setup_fields[] = {
 
 #define HDR_FIELD(m, k) FIELD(struct minipoll_ring_hdr, m, k)
 static const struct field hdr_fields[] = {
-	HDR_FIELD(head, F_VAL), HDR_FIELD(__pad0, F_ZERO), HDR_FIELD(tail, F_VAL),
-	HDR_FIELD(__pad1, F_ZERO), HDR_FIELD(entries, F_VAL), HDR_FIELD(mask, F_VAL),
-	HDR_FIELD(fills, F_VAL), HDR_FIELD(__pad2, F_ZERO),
+	HDR_FIELD(head, F_VAL), HDR_FIELD(lock, F_VAL), HDR_FIELD(__pad0, F_ZERO),
+	HDR_FIELD(tail, F_VAL), HDR_FIELD(__pad1, F_ZERO), HDR_FIELD(entries, F_VAL),
+	HDR_FIELD(mask, F_VAL), HDR_FIELD(fills, F_VAL), HDR_FIELD(queued, F_VAL),
+	HDR_FIELD(feeding, F_VAL), HDR_FIELD(__pad2, F_ZERO),
 };
 
 #define SLOT_FIELD(m, k) FIELD(struct minipoll_ring_event, m, k)
