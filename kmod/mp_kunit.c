@@ -455,22 +455,20 @@ static struct kunit_case mp_kt_ready_cases[] = {
 	{}
 };
 
-static struct kunit_suite mp_kt_tree_suite = {
-	.name = "minipoll_tree",
-	.suite_init = mp_kt_suite_init,
-	.suite_exit = mp_kt_suite_exit,
-	.init = mp_kt_init,
-	.exit = mp_kt_exit,
-	.test_cases = mp_kt_tree_cases,
-};
+/* Both suites share the fixture: the caches per suite, an instance per case. */
+#define MP_KT_SUITE(suite_name, cases)					\
+	{								\
+		.name = suite_name,					\
+		.suite_init = mp_kt_suite_init,				\
+		.suite_exit = mp_kt_suite_exit,				\
+		.init = mp_kt_init,					\
+		.exit = mp_kt_exit,					\
+		.test_cases = cases,					\
+	}
 
-static struct kunit_suite mp_kt_ready_suite = {
-	.name = "minipoll_ready",
-	.suite_init = mp_kt_suite_init,
-	.suite_exit = mp_kt_suite_exit,
-	.init = mp_kt_init,
-	.exit = mp_kt_exit,
-	.test_cases = mp_kt_ready_cases,
-};
+static struct kunit_suite mp_kt_tree_suite =
+	MP_KT_SUITE("minipoll_tree", mp_kt_tree_cases);
+static struct kunit_suite mp_kt_ready_suite =
+	MP_KT_SUITE("minipoll_ready", mp_kt_ready_cases);
 
 kunit_test_suites(&mp_kt_tree_suite, &mp_kt_ready_suite);

@@ -45,20 +45,31 @@
 	memset(__entry->__data, 0,					\
 	       sizeof(*__entry) - offsetof(typeof(*__entry), __data))
 
+/*
+ * The events of an item start with its instance's id and its fd, as
+ * fdinfo names an item; the events of an instance start with the id.
+ */
+#define MP_TRACE_ITEM_FIELDS __field(u64, id) __field(s32, fd)
+#define mp_trace_item_assign(item)					\
+	do {								\
+		const struct mp_item *__mpi = (item);			\
+									\
+		__entry->id = __mpi->mp->id;				\
+		__entry->fd = __mpi->fd;				\
+	} while (0)
+
 TRACE_EVENT(minipoll_item_insert,
 	TP_PROTO(const struct mp_item *mpi),
 	TP_ARGS(mpi),
 	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(s32, fd)
+		MP_TRACE_ITEM_FIELDS
 		__field(u32, events)
 		__field(u64, data)
 		__field(u64, file_id)
 		__array(char, kind, 16)
 	),
 	TP_fast_assign(
-		__entry->id = mpi->mp->id;
-		__entry->fd = mpi->fd;
+		mp_trace_item_assign(mpi);
 		__entry->events = (__force u32)mpi->event.events;
 		__entry->data = mpi->event.data;
 		__entry->file_id = mp_obj_id(mpi->file);
@@ -73,14 +84,12 @@ TRACE_EVENT(minipoll_item_modify,
 	TP_PROTO(const struct mp_item *mpi),
 	TP_ARGS(mpi),
 	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(s32, fd)
+		MP_TRACE_ITEM_FIELDS
 		__field(u32, events)
 		__field(u64, data)
 	),
 	TP_fast_assign(
-		__entry->id = mpi->mp->id;
-		__entry->fd = mpi->fd;
+		mp_trace_item_assign(mpi);
 		__entry->events = (__force u32)mpi->event.events;
 		__entry->data = mpi->event.data;
 	),
@@ -92,13 +101,11 @@ TRACE_EVENT(minipoll_item_remove,
 	TP_PROTO(const struct mp_item *mpi, u32 reason),
 	TP_ARGS(mpi, reason),
 	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(s32, fd)
+		MP_TRACE_ITEM_FIELDS
 		__field(u32, reason)
 	),
 	TP_fast_assign(
-		__entry->id = mpi->mp->id;
-		__entry->fd = mpi->fd;
+		mp_trace_item_assign(mpi);
 		__entry->reason = reason;
 	),
 	TP_printk("id=%llu fd=%d reason=%s", __entry->id, __entry->fd,
@@ -113,15 +120,13 @@ TRACE_EVENT(minipoll_wq_add,
 		 struct file *file),
 	TP_ARGS(mpi, whead, file),
 	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(s32, fd)
+		MP_TRACE_ITEM_FIELDS
 		__field(u32, exclusive)
 		__field(u64, head_id)
 		__array(char, owner, 16)
 	),
 	TP_fast_assign(
-		__entry->id = mpi->mp->id;
-		__entry->fd = mpi->fd;
+		mp_trace_item_assign(mpi);
 		__entry->exclusive = !!(mpi->event.events & EPOLLEXCLUSIVE);
 		__entry->head_id = mp_obj_id(whead);
 		mp_queue_owner_of(file, __entry->owner, sizeof(__entry->owner));
@@ -136,14 +141,12 @@ TRACE_EVENT(minipoll_wq_remove,
 		 u32 pollfree),
 	TP_ARGS(mpi, whead, pollfree),
 	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(s32, fd)
+		MP_TRACE_ITEM_FIELDS
 		__field(u32, pollfree)
 		__field(u64, head_id)
 	),
 	TP_fast_assign(
-		__entry->id = mpi->mp->id;
-		__entry->fd = mpi->fd;
+		mp_trace_item_assign(mpi);
 		__entry->pollfree = pollfree;
 		__entry->head_id = mp_obj_id(whead);
 	),
@@ -156,15 +159,13 @@ TRACE_EVENT(minipoll_callback,
 		 enum mp_cb_outcome outcome),
 	TP_ARGS(mpi, key, events, outcome),
 	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(s32, fd)
+		MP_TRACE_ITEM_FIELDS
 		__field(u32, key)
 		__field(u32, events)
 		__field(u32, outcome)
 	),
 	TP_fast_assign(
-		__entry->id = mpi->mp->id;
-		__entry->fd = mpi->fd;
+		mp_trace_item_assign(mpi);
 		__entry->key = (__force u32)key;
 		__entry->events = (__force u32)events;
 		__entry->outcome = outcome;
@@ -236,14 +237,12 @@ TRACE_EVENT(minipoll_deliver,
 	TP_PROTO(const struct mp_item *mpi, __poll_t revents, u32 requeued),
 	TP_ARGS(mpi, revents, requeued),
 	TP_STRUCT__entry(
-		__field(u64, id)
-		__field(s32, fd)
+		MP_TRACE_ITEM_FIELDS
 		__field(u32, revents)
 		__field(u32, requeued)
 	),
 	TP_fast_assign(
-		__entry->id = mpi->mp->id;
-		__entry->fd = mpi->fd;
+		mp_trace_item_assign(mpi);
 		__entry->revents = (__force u32)revents;
 		__entry->requeued = requeued;
 		mp_trace_clear_tail();
