@@ -19,14 +19,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/mp_lib.sh"
 
 bin=$(mp_find_bin mpbench "${MPBENCH:-}")
-if [ -z "$bin" ]; then
-	echo "SKIP: mpbench not built (set MPBENCH)"
-	exit $ksft_skip
-fi
-if [ ! -c /dev/minipoll ]; then
-	echo "SKIP: /dev/minipoll missing (minipoll.ko not loaded)"
-	exit $ksft_skip
-fi
+[ -n "$bin" ] || mp_skip "mpbench not built (set MPBENCH)"
+mp_need_module
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

@@ -29,19 +29,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; [ -n "${bg:-}" ] && kill "$bg" 2>/dev/null' EXIT
 
 tool=$(mp_find_bin minipoll-inspect "${MINIPOLL_INSPECT:-}")
-if [ -z "$tool" ]; then
-	echo "SKIP: minipoll-inspect not found (set MINIPOLL_INSPECT)"
-	exit $ksft_skip
-fi
-if [ ! -c /dev/minipoll ]; then
-	echo "SKIP: /dev/minipoll missing: the module is not loaded"
-	exit $ksft_skip
-fi
+[ -n "$tool" ] || mp_skip "minipoll-inspect not found (set MINIPOLL_INSPECT)"
+mp_need_module
 
 # A module without the dump (older than the tool) cannot be inspected.
 if printf 'inst main cloexec\nshow\n' | "$tool" -q --script - 2>&1 >/dev/null | grep -q 'no MINIPOLL_IOC_DUMP'; then
-	echo "SKIP: this minipoll module has no MINIPOLL_IOC_DUMP"
-	exit $ksft_skip
+	mp_skip "this minipoll module has no MINIPOLL_IOC_DUMP"
 fi
 
 n=0

@@ -10,6 +10,17 @@
 # shellcheck disable=SC2034 # the sourcing script's exit code for a skip
 ksft_skip=4
 
+# mp_skip REASON: ends the test as skipped, saying why.
+mp_skip() {
+	echo "SKIP: $*"
+	exit $ksft_skip
+}
+
+# mp_need_module: skips the test unless the module's device is there.
+mp_need_module() {
+	[ -c /dev/minipoll ] || mp_skip "/dev/minipoll missing (minipoll.ko not loaded)"
+}
+
 # mp_find_bin NAME [OVERRIDE]: OVERRIDE if set, else the build's NAME, else
 # NAME on $PATH; prints nothing when none is executable.
 mp_find_bin() {

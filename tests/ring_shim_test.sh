@@ -21,9 +21,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 run=$(mp_find_bin minipoll-run "${MINIPOLL_RUN:-}")
 burst=$(mp_find_bin ring_burst "${RING_BURST:-$here/ring_burst}")
 [ -n "$burst" ] || burst=$(mp_find_bin tests/ring_burst)
-[ -e /dev/minipoll ] || { echo "SKIP: /dev/minipoll is absent"; exit $ksft_skip; }
-command -v strace >/dev/null || { echo "SKIP: no strace"; exit $ksft_skip; }
-[ -n "$run" ] && [ -n "$burst" ] || { echo "SKIP: minipoll-run or ring_burst not built"; exit $ksft_skip; }
+mp_need_module
+command -v strace >/dev/null || mp_skip "no strace"
+[ -n "$run" ] && [ -n "$burst" ] || mp_skip "minipoll-run or ring_burst not built"
 
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
