@@ -28,8 +28,8 @@ _Static_assert(sizeof(struct timespec) == 16 &&
  * user space that unwinding could leak. No system call is added: both
  * pthread_setcanceltype() calls stay in user space.
  *
- * Like glibc's own cancellation points, skip that (58 instructions of a
- * wait's ~900) while the process is single-threaded: only another thread
+ * Like glibc's own cancellation points, skip that (two calls into libc
+ * on every wait) while the process is single-threaded: only another thread
  * could ask for a cancellation during the call, and a thread that cancels
  * itself makes glibc count the process as multi-threaded from then on, so
  * the pending request is still acted on here, as epoll_wait() would.
