@@ -26,6 +26,7 @@
 
 #include "mp.h"
 #include "mp_lock.h"
+#include "uargs.h"
 
 /* 16 entries of 32 bytes: 512 bytes of stack. */
 #define MP_BATCH_CHUNK	16
@@ -53,7 +54,7 @@ long mp_ioctl_ctl_batch(struct mp_instance *mp, void __user *argp)
 
 	BUILD_BUG_ON(sizeof(struct minipoll_batch_op) != 32);
 
-	if (copy_from_user(&b, argp, sizeof(b)))
+	if (mp_get_uargs(&b, argp, sizeof(b)))
 		return -EFAULT;
 	if (b.flags || b.__reserved || b.nr > MINIPOLL_CTL_BATCH_MAX)
 		return -EINVAL;

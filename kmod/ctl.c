@@ -26,6 +26,7 @@
 #include "mp.h"
 #include "mp_lock.h"
 #include "mp_trace.h"
+#include "uargs.h"
 
 /* eventpoll_fops is private: know a real epoll file by its anon inode. */
 static bool is_file_epoll(struct file *file)
@@ -330,17 +331,17 @@ int mp_ctl(struct mp_instance *mp, int op, int fd, struct epoll_event *ev, bool 
 
 long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp)
 {
-	struct epoll_event ev = {};
+	struct epoll_event ev __aligned(4) = {};
 	struct minipoll_ctl ctl;
 
-	if (copy_from_user(&ctl, argp, sizeof(ctl)))
+	if (mp_get_uargs(&ctl, argp, sizeof(ctl)))
 		return -EFAULT;
 	if (ctl.flags || ctl.__reserved)
 		return -EINVAL;
 
 	/* epoll reads the event for every op but DEL, unknown ones included. */
 	if (ctl.op != EPOLL_CTL_DEL &&
-	    copy_from_user(&ev, u64_to_user_ptr(ctl.event), sizeof(ev)))
+	    mp_get_uargs(&ev, u64_to_user_ptr(ctl.event), sizeof(ev)))
 		return -EFAULT;
 
 	return __mp_ctl(mp, ctl.op, ctl.fd, &ev, false);

@@ -31,6 +31,7 @@
 #include "mp_lock.h"
 #include "mp_trace.h"
 #include "transfer.h"
+#include "uargs.h"
 
 /* The most a sleeper's deadline is allowed to slip, as for select(). */
 #define MP_MAX_SLACK	(100 * NSEC_PER_MSEC)
@@ -321,7 +322,7 @@ long mp_ioctl_wait(struct mp_instance *mp, void __user *argp)
 	struct minipoll_wait w;
 	int res;
 
-	if (copy_from_user(&w, argp, sizeof(w)))
+	if (mp_get_uargs(&w, argp, sizeof(w)))
 		return -EFAULT;
 	if ((w.flags & ~MINIPOLL_WAIT_FLAGS) || w.__reserved)
 		return -EINVAL;
@@ -351,7 +352,7 @@ long mp_ioctl_ring_wait(struct mp_instance *mp, void __user *argp)
 	struct timespec64 ts;
 	u32 pending;
 
-	if (copy_from_user(&w, argp, sizeof(w)))
+	if (mp_get_uargs(&w, argp, sizeof(w)))
 		return -EFAULT;
 	if (w.flags || w.__reserved)
 		return -EINVAL;
