@@ -126,13 +126,14 @@ void mpb_close_fds(int *fds, long n)
 	free(fds);
 }
 
-struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds, long n)
+struct mpb_set *mpb_set_create(const struct mpb_impl *im, const int *fds,
+			       long n, uint32_t events)
 {
 	struct mpb_set *s = im->create(n);
 	long i;
 
 	for (i = 0; i < n; i++)
-		if (im->add(s, fds[i], EPOLLIN))
+		if (im->add(s, fds[i], events))
 			mp_die("%s: add fd %d (#%ld): %s", im->name, fds[i], i,
 			       strerror(errno));
 	mpb_settle();

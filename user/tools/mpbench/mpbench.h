@@ -128,9 +128,9 @@ int mpb_impl_selected(const struct mpb_impl *im);
 /* n fresh eventfds (non-blocking), or the process dies trying. */
 int *mpb_eventfds(long n);
 void mpb_close_fds(int *fds, long n);
-/* A set of impl watching fds[0..n) for EPOLLIN, level-triggered. */
-struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds,
-			      long n);
+/* A set of im watching fds[0..n) for events, settled (mpb_settle()). */
+struct mpb_set *mpb_set_create(const struct mpb_impl *im, const int *fds,
+			       long n, uint32_t events);
 void mpb_sleep_us(long us);
 /* Sleep a moment so that work the kernel deferred is done before timing. */
 void mpb_settle(void);

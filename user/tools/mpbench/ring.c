@@ -60,7 +60,7 @@ void mpb_w_ring(const struct mpb_impl *im, const int *fds, long n)
 
 	if (!im->kernel_set)
 		return;		/* poll and select: see kready */
-	s = mpb_watch_all(im, fds, n);
+	s = mpb_set_create(im, fds, n, EPOLLIN);
 	mpb_efd_spread(fds, n, c.k, mpb_efd_signal);
 	if (!strcmp(im->name, "minipoll")) {
 		c.ring = minipoll_ring_open(im->fd(s), RING_K);
@@ -139,14 +139,10 @@ void mpb_w_ring_fed(const struct mpb_impl *im, const int *fds, long n)
 	struct mpb_set *s;
 	double writes;
 	int *spare;
-	long i;
 
 	if (!im->kernel_set)
 		return;
-	s = im->create(n);
-	for (i = 0; i < n; i++)
-		if (im->add(s, fds[i], EPOLLIN | EPOLLET))
-			mp_die("%s: add fd %d: %s", im->name, fds[i], strerror(errno));
+	s = mpb_set_create(im, fds, n, EPOLLIN | EPOLLET);
 	if (!strcmp(im->name, "minipoll")) {
 		c.ring = minipoll_ring_open2(im->fd(s), RING_K, MINIPOLL_RING_OPEN_FED);
 		if (!c.ring)
@@ -154,7 +150,6 @@ void mpb_w_ring_fed(const struct mpb_impl *im, const int *fds, long n)
 	} else {
 		c.epfd = im->fd(s);
 	}
-	mpb_settle();
 	/* The same writes to eventfds nobody watches: the part to take out. */
 	spare = mpb_eventfds(c.k);
 	idle.fds = spare;

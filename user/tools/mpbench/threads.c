@@ -60,7 +60,7 @@ static int wk_op(void *p, long i)
 
 void mpb_w_wakeup(const struct mpb_impl *im, const int *fds, long n)
 {
-	struct wk_ctx c = { im, mpb_watch_all(im, fds, n), fds[n / 2], -1, 0 };
+	struct wk_ctx c = { im, mpb_set_create(im, fds, n, EPOLLIN), fds[n / 2], -1, 0 };
 	pthread_t t;
 
 	c.back = eventfd(0, 0);
