@@ -149,9 +149,9 @@ void mpb_w_ctl_batch(const struct mpb_impl *im, const int *fds, long n)
 	long passes;
 	int b;
 
-	if (!im->kernel_set)
+	if (!im->api)
 		return;		/* poll and select have nothing to batch */
-	s = im->create(n);
+	s = im->create(im, n);
 	c.fd = im->fd(s);
 	/* The op arrays are built outside the timed part, once. */
 	for (b = 0; c.is_mp && b < B_NR; b++) {
@@ -204,7 +204,7 @@ void mpb_w_ring(const struct mpb_impl *im, const int *fds, long n)
 	struct rg_ctx c = { .k = n < RING_K ? n : RING_K };
 	struct mpb_set *s;
 
-	if (!im->kernel_set)
+	if (!im->api)
 		return;		/* poll and select: see kready */
 	s = ring_set(im, fds, n, EPOLLIN, 0, &c.ring, &c.epfd);
 	mpb_efd_spread(fds, n, c.k, mpb_efd_signal);
@@ -268,7 +268,7 @@ void mpb_w_ring_fed(const struct mpb_impl *im, const int *fds, long n)
 	double writes;
 	int *spare;
 
-	if (!im->kernel_set)
+	if (!im->api)
 		return;
 	s = ring_set(im, fds, n, EPOLLIN | EPOLLET, MINIPOLL_RING_OPEN_FED,
 		     &c.ring, &c.epfd);

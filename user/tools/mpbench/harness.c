@@ -129,7 +129,7 @@ void mpb_close_fds(int *fds, long n)
 struct mpb_set *mpb_set_create(const struct mpb_impl *im, const int *fds,
 			       long n, uint32_t events)
 {
-	struct mpb_set *s = im->create(n);
+	struct mpb_set *s = im->create(im, n);
 	long i;
 
 	for (i = 0; i < n; i++)

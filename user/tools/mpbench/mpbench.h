@@ -103,12 +103,14 @@ long mpb_passes(void (*pass)(void *ctx, uint64_t *t), void *ctx,
  * del in user space, as a program using them keeps it.
  */
 struct mpb_set;
+struct mp_api;
 
 struct mpb_impl {
 	const char *name;	/* "minipoll", "epoll", "poll", "select" */
 	long max_n;		/* the most fds it can watch here */
-	int kernel_set;		/* the interest set lives in the kernel */
-	struct mpb_set *(*create)(long capacity);
+	/* The calls of an interest set in the kernel; NULL for poll, select. */
+	const struct mp_api *api;
+	struct mpb_set *(*create)(const struct mpb_impl *im, long capacity);
 	int (*add)(struct mpb_set *s, int fd, uint32_t events);
 	int (*mod)(struct mpb_set *s, int fd, uint32_t events);
 	int (*del)(struct mpb_set *s, int fd);

@@ -195,7 +195,7 @@ static void herd_run(const struct mpb_impl *im, int exclusive)
 		mp_die("eventfd: %s", strerror(errno));
 	for (i = 0; i < HERD; i++) {
 		h[i].c = &c;
-		h[i].s = im->create(1);
+		h[i].s = im->create(im, 1);
 		atomic_store(&h[i].tid, 0);
 		if (im->add(h[i].s, c.src, c.events))
 			mp_die("%s: herd: add: %s", im->name, strerror(errno));
@@ -241,7 +241,7 @@ void mpb_w_herd(void)
 			continue;
 		herd_run(mpb_impls[j], 0);
 		/* EPOLLEXCLUSIVE exists only for the kernel's interest sets. */
-		if (mpb_impls[j]->kernel_set)
+		if (mpb_impls[j]->api)
 			herd_run(mpb_impls[j], 1);
 	}
 }
