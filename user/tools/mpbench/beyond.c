@@ -195,8 +195,7 @@ static void ring_record(struct rg_ctx *c, long n, const char *impl,
 			const char *metric)
 {
 	mpb_record(n, impl, metric,
-		   mpb_measure(c->ring ? rg_ring_op : rg_epoll_op, c, 3,
-			       1000000) / c->take);
+		   mpb_measure(c->ring ? rg_ring_op : rg_epoll_op, c, 3) / c->take);
 }
 
 void mpb_w_ring(const struct mpb_impl *im, const int *fds, long n)
@@ -276,10 +275,9 @@ void mpb_w_ring_fed(const struct mpb_impl *im, const int *fds, long n)
 	spare = mpb_eventfds(c.k);
 	idle.fds = spare;
 	idle.n = c.k;
-	writes = mpb_measure(fed_writes_op, &idle, 3, 1000000);
+	writes = mpb_measure(fed_writes_op, &idle, 3);
 	mpb_record(n, im->name, "%s_per_event",
-		   (mpb_measure(c.ring ? fed_ring_op : fed_epoll_op, &c, 3, 1000000) - writes) /
-		   c.k);
+		   (mpb_measure(c.ring ? fed_ring_op : fed_epoll_op, &c, 3) - writes) / c.k);
 	mpb_close_fds(spare, c.k);
 	ring_set_destroy(im, s, c.ring);
 }

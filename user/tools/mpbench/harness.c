@@ -49,18 +49,20 @@ static __attribute__((noinline)) double timed_loop(mpb_op op, void *ctx, long it
 	return (double)(t1 - t0);
 }
 
-double mpb_measure(mpb_op op, void *ctx, long min_iters, long max_iters)
+#define MPB_MAX_ITERS 1000000
+
+double mpb_measure(mpb_op op, void *ctx, long min_iters)
 {
 	long warm = min_iters < 4 ? min_iters : 4, iters;
 	double est, total;
 
 	/* Warm up (first-touch page faults, lazy allocations), estimate. */
 	est = timed_loop(op, ctx, warm) / warm;
-	iters = est > 0 ? (long)(mpb_opts.budget / est) : max_iters;
+	iters = est > 0 ? (long)(mpb_opts.budget / est) : MPB_MAX_ITERS;
 	if (iters < min_iters)
 		iters = min_iters;
-	if (iters > max_iters)
-		iters = max_iters;
+	if (iters > MPB_MAX_ITERS)
+		iters = MPB_MAX_ITERS;
 	total = timed_loop(op, ctx, iters) - loop_overhead * iters;
 	return total / iters;
 }

@@ -76,13 +76,13 @@ void mpb_calibrate(void);
 
 /*
  * Run op(ctx, i) for a number of iterations chosen so that the loop takes
- * about mpb_opts.budget clock units (at least min_iters, at most
- * max_iters), after a few warm-up iterations; return the cost of one
+ * about mpb_opts.budget clock units (at least min_iters, at most a
+ * million), after a few warm-up iterations; return the cost of one
  * iteration. op returns 0, or -1 for a failure (fatal: a benchmark whose
  * operation fails measures nothing).
  */
 typedef int (*mpb_op)(void *ctx, long i);
-double mpb_measure(mpb_op op, void *ctx, long min_iters, long max_iters);
+double mpb_measure(mpb_op op, void *ctx, long min_iters);
 
 /*
  * For loops that time their phases themselves: pass(ctx, t) adds the time

@@ -33,8 +33,7 @@ void mpb_w_roundtrip(const struct mpb_impl *im, const int *fds, long n)
 {
 	struct rt_ctx c = { im, mpb_set_create(im, fds, n, EPOLLIN), fds[n / 2] };
 
-	mpb_record(n, im->name, "%s_per_roundtrip",
-		   mpb_measure(rt_op, &c, 3, 1000000));
+	mpb_record(n, im->name, "%s_per_roundtrip", mpb_measure(rt_op, &c, 3));
 	im->destroy(c.s);
 }
 
@@ -97,10 +96,8 @@ void mpb_w_ctl(const struct mpb_impl *im, const int *fds, long n)
 	uint64_t t[MPB_PHASES] = { 0 };
 	long passes;
 
-	mpb_record(n, im->name, "%s_per_add_del",
-		   mpb_measure(ctl_pair_op, &c, 3, 1000000));
-	mpb_record(n, im->name, "%s_per_mod",
-		   mpb_measure(ctl_mod_op, &c, 3, 1000000));
+	mpb_record(n, im->name, "%s_per_add_del", mpb_measure(ctl_pair_op, &c, 3));
+	mpb_record(n, im->name, "%s_per_mod", mpb_measure(ctl_mod_op, &c, 3));
 	passes = mpb_passes(ctl_pass, &c, c.m * 4000, t);
 	mpb_record(n, im->name, "%s_per_add", (double)t[1] / (passes * c.m));
 	mpb_record(n, im->name, "%s_per_del", (double)t[0] / (passes * c.m));
@@ -133,8 +130,7 @@ void mpb_w_kready(const struct mpb_impl *im, const int *fds, long n)
 
 	c.s = mpb_set_create(im, fds, n, EPOLLIN);
 	mpb_efd_spread(fds, n, c.k, mpb_efd_signal);
-	mpb_record(n, im->name, "%s_per_event",
-		   mpb_measure(kr_op, &c, 3, 1000000) / c.k);
+	mpb_record(n, im->name, "%s_per_event", mpb_measure(kr_op, &c, 3) / c.k);
 	mpb_efd_spread(fds, n, c.k, mpb_efd_drain);
 	im->destroy(c.s);
 }
