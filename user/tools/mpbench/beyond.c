@@ -1,12 +1,30 @@
 // SPDX-License-Identifier: MIT OR LGPL-2.1-or-later
 /*
  * mpbench: what minipoll does that epoll cannot, against the nearest thing
- * epoll has.
+ * epoll has; on the kernel's interest sets only (poll and select have no
+ * batch and no ring). The targets are in results.c.
  *
  * ctl_batch: registering, modifying and removing N fds with
  * minipoll_ctl_batch() (up to MP_BATCH operations a call) against N
  * epoll_ctl() calls. A batch saves each operation's share of the call
- * (entry, copies, lock round trip); the targets are in results.c.
+ * (entry, copies, lock round trip).
+ *
+ * ring: the ready ring against epoll_wait() in workload 3's setting: K =
+ * min(64, N) of N ready, level-triggered and never drained, harvested K at
+ * a time; minipoll through minipoll_ring_wait() on a ring of 64 slots,
+ * epoll through epoll_wait(). No target: the fed ring is the one that can
+ * beat epoll_wait(). A ring is filled only when empty, by one transfer of
+ * up to its size: at K = 64 and 64 slots every wait is a fill, as every
+ * epoll_wait() is a system call. So a second figure takes 8 events a call
+ * (per_event_take8): there the ring makes one system call per 64 events
+ * where epoll_wait() makes one per 8.
+ *
+ * ring_fed: K = min(64, N) of N eventfds watched edge-triggered get a new
+ * edge (a write) and are harvested, K at a time; minipoll through a fed
+ * ring (the callback publishes, the harvest makes no system call), epoll
+ * through epoll_wait(). The figure per event is the mechanism's whole
+ * share: the wake-up callback inside the write plus the harvest - the
+ * writes' own cost, measured on K eventfds nobody watches, is taken out.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -18,6 +36,40 @@
 
 /* The most operations minipoll_ctl_batch() takes in one call. */
 #define MP_BATCH 65536
+#define RING_K 64
+
+static int is_minipoll(const struct mpb_impl *im)
+{
+	return !strcmp(im->name, "minipoll");
+}
+
+/*
+ * A set of im watching fds[0..n) for events and, on minipoll, a ring of
+ * RING_K slots opened with flags (*ring); on epoll, the set's fd (*epfd).
+ */
+static struct mpb_set *ring_set(const struct mpb_impl *im, const int *fds,
+				long n, uint32_t events, unsigned int flags,
+				struct minipoll_ring **ring, int *epfd)
+{
+	struct mpb_set *s = mpb_set_create(im, fds, n, events);
+
+	if (!is_minipoll(im)) {
+		*epfd = im->fd(s);
+		return s;
+	}
+	*ring = minipoll_ring_open2(im->fd(s), RING_K, flags);
+	if (!*ring)
+		mp_die("minipoll_ring_open2: %s", strerror(errno));
+	return s;
+}
+
+static void ring_set_destroy(const struct mpb_impl *im, struct mpb_set *s,
+			     struct minipoll_ring *ring)
+{
+	if (ring)
+		minipoll_ring_close(ring);
+	im->destroy(s);
+}
 
 enum { B_ADD, B_MOD, B_DEL, B_NR };
 static const int batch_op[B_NR] = { EPOLL_CTL_ADD, EPOLL_CTL_MOD, EPOLL_CTL_DEL };
@@ -91,15 +143,15 @@ static void batch_pass(void *p, uint64_t *t)
 
 void mpb_w_ctl_batch(const struct mpb_impl *im, const int *fds, long n)
 {
-	struct cb_ctx c = { .is_mp = !strcmp(im->name, "minipoll"), .fds = fds, .n = n };
+	struct cb_ctx c = { .is_mp = is_minipoll(im), .fds = fds, .n = n };
 	uint64_t t[MPB_PHASES] = { 0 };
 	struct mpb_set *s;
 	long passes;
 	int b;
 
-	if (!im->kernel_set)
+	if (!im->api)
 		return;		/* poll and select have nothing to batch */
-	s = im->create(n);
+	s = im->create(im, n);
 	c.fd = im->fd(s);
 	/* The op arrays are built outside the timed part, once. */
 	for (b = 0; c.is_mp && b < B_NR; b++) {
@@ -114,4 +166,118 @@ void mpb_w_ctl_batch(const struct mpb_impl *im, const int *fds, long n)
 		free(c.ops[b]);
 	}
 	im->destroy(s);
+}
+
+struct rg_ctx {
+	struct minipoll_ring *ring;
+	int epfd, k, take;
+	struct epoll_event out[RING_K];
+};
+
+static int rg_ring_op(void *p, long i)
+{
+	struct rg_ctx *c = p;
+
+	(void)i;
+	return minipoll_ring_wait(c->ring, c->out, c->take, 0) == c->take ? 0 : (errno = EPROTO, -1);
+}
+
+static int rg_epoll_op(void *p, long i)
+{
+	struct rg_ctx *c = p;
+
+	(void)i;
+	return epoll_wait(c->epfd, c->out, c->take, 0) == c->take ? 0 : (errno = EPROTO, -1);
+}
+
+/* The cost per event of taking c->take at a time. */
+static void ring_record(struct rg_ctx *c, long n, const char *impl,
+			const char *metric)
+{
+	mpb_record(n, impl, metric,
+		   mpb_measure(c->ring ? rg_ring_op : rg_epoll_op, c, 3) / c->take);
+}
+
+void mpb_w_ring(const struct mpb_impl *im, const int *fds, long n)
+{
+	struct rg_ctx c = { .k = n < RING_K ? n : RING_K };
+	struct mpb_set *s;
+
+	if (!im->api)
+		return;		/* poll and select: see kready */
+	s = ring_set(im, fds, n, EPOLLIN, 0, &c.ring, &c.epfd);
+	mpb_efd_spread(fds, n, c.k, mpb_efd_signal);
+	c.take = c.k;
+	ring_record(&c, n, im->name, "%s_per_event");
+	/* 8 at a time: K/8 calls use up one fill of the ring (K = 64). */
+	if (c.k % 8 == 0) {
+		c.take = 8;
+		ring_record(&c, n, im->name, "%s_per_event_take8");
+	}
+	mpb_efd_spread(fds, n, c.k, mpb_efd_drain);
+	ring_set_destroy(im, s, c.ring);
+}
+
+struct fed_ctx {
+	struct minipoll_ring *ring;
+	int epfd, k;
+	const int *fds;
+	long n;
+	struct epoll_event out[RING_K];
+};
+
+static void fed_signal(struct fed_ctx *c)
+{
+	long i;
+
+	for (i = 0; i < c->k; i++)
+		mpb_efd_signal(c->fds[i * (c->n / c->k)]);
+}
+
+static int fed_writes_op(void *p, long i)
+{
+	(void)i;
+	fed_signal(p);
+	return 0;
+}
+
+static int fed_ring_op(void *p, long i)
+{
+	struct fed_ctx *c = p;
+
+	(void)i;
+	fed_signal(c);
+	return minipoll_ring_wait(c->ring, c->out, c->k, 0) == c->k ? 0 : (errno = EPROTO, -1);
+}
+
+static int fed_epoll_op(void *p, long i)
+{
+	struct fed_ctx *c = p;
+
+	(void)i;
+	fed_signal(c);
+	return epoll_wait(c->epfd, c->out, c->k, 0) == c->k ? 0 : (errno = EPROTO, -1);
+}
+
+void mpb_w_ring_fed(const struct mpb_impl *im, const int *fds, long n)
+{
+	struct fed_ctx c = { .k = n < RING_K ? n : RING_K, .fds = fds, .n = n };
+	struct fed_ctx idle = c;
+	struct mpb_set *s;
+	double writes;
+	int *spare;
+
+	if (!im->api)
+		return;
+	s = ring_set(im, fds, n, EPOLLIN | EPOLLET, MINIPOLL_RING_OPEN_FED,
+		     &c.ring, &c.epfd);
+	/* The same writes to eventfds nobody watches: the part to take out. */
+	spare = mpb_eventfds(c.k);
+	idle.fds = spare;
+	idle.n = c.k;
+	writes = mpb_measure(fed_writes_op, &idle, 3);
+	mpb_record(n, im->name, "%s_per_event",
+		   (mpb_measure(c.ring ? fed_ring_op : fed_epoll_op, &c, 3) - writes) / c.k);
+	mpb_close_fds(spare, c.k);
+	ring_set_destroy(im, s, c.ring);
 }

@@ -49,18 +49,20 @@ static __attribute__((noinline)) double timed_loop(mpb_op op, void *ctx, long it
 	return (double)(t1 - t0);
 }
 
-double mpb_measure(mpb_op op, void *ctx, long min_iters, long max_iters)
+#define MPB_MAX_ITERS 1000000
+
+double mpb_measure(mpb_op op, void *ctx, long min_iters)
 {
 	long warm = min_iters < 4 ? min_iters : 4, iters;
 	double est, total;
 
 	/* Warm up (first-touch page faults, lazy allocations), estimate. */
 	est = timed_loop(op, ctx, warm) / warm;
-	iters = est > 0 ? (long)(mpb_opts.budget / est) : max_iters;
+	iters = est > 0 ? (long)(mpb_opts.budget / est) : MPB_MAX_ITERS;
 	if (iters < min_iters)
 		iters = min_iters;
-	if (iters > max_iters)
-		iters = max_iters;
+	if (iters > MPB_MAX_ITERS)
+		iters = MPB_MAX_ITERS;
 	total = timed_loop(op, ctx, iters) - loop_overhead * iters;
 	return total / iters;
 }
@@ -126,13 +128,14 @@ void mpb_close_fds(int *fds, long n)
 	free(fds);
 }
 
-struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds, long n)
+struct mpb_set *mpb_set_create(const struct mpb_impl *im, const int *fds,
+			       long n, uint32_t events)
 {
-	struct mpb_set *s = im->create(n);
+	struct mpb_set *s = im->create(im, n);
 	long i;
 
 	for (i = 0; i < n; i++)
-		if (im->add(s, fds[i], EPOLLIN))
+		if (im->add(s, fds[i], events))
 			mp_die("%s: add fd %d (#%ld): %s", im->name, fds[i], i,
 			       strerror(errno));
 	mpb_settle();

@@ -51,29 +51,18 @@ static int set_fd(struct mpb_set *s)
  * ---- minipoll and epoll: libminipoll's calls have epoll's signatures, so
  * one set of wrappers serves both, through struct mp_api ----
  */
-static struct mpb_set *k_create(const struct mp_api *k)
+static struct mpb_set *k_create(const struct mpb_impl *im, long cap)
 {
 	struct mpb_set *s = set_alloc();
 
-	s->k = k;
-	s->fd = k->create1(0);
+	(void)cap;
+	s->k = im->api;
+	s->fd = s->k->create1(0);
 	if (s->fd < 0)
-		mp_die("%s_create1%s: %s", k->name,
-		       k == &mp_api_minipoll ? " (is minipoll.ko loaded?)" : "",
+		mp_die("%s_create1%s: %s", im->name,
+		       s->k == &mp_api_minipoll ? " (is minipoll.ko loaded?)" : "",
 		       strerror(errno));
 	return s;
-}
-
-static struct mpb_set *mp_create(long cap)
-{
-	(void)cap;
-	return k_create(&mp_api_minipoll);
-}
-
-static struct mpb_set *ep_create(long cap)
-{
-	(void)cap;
-	return k_create(&mp_api_epoll);
 }
 
 static int k_ctl3(struct mpb_set *s, int op, int fd, uint32_t events)
@@ -111,10 +100,11 @@ static void k_destroy(struct mpb_set *s)
 
 /* ---- poll: an array of struct pollfd, compacted on delete ---- */
 
-static struct mpb_set *poll_create(long cap)
+static struct mpb_set *poll_create(const struct mpb_impl *im, long cap)
 {
 	struct mpb_set *s = set_alloc();
 
+	(void)im;
 	s->cap = cap > 0 ? cap : 1;
 	s->pfd = calloc(s->cap, sizeof(*s->pfd));
 	if (!s->pfd)
@@ -192,10 +182,11 @@ static void poll_destroy(struct mpb_set *s)
 
 /* ---- select: one fd_set of readers (fds below FD_SETSIZE) ---- */
 
-static struct mpb_set *sel_create(long cap)
+static struct mpb_set *sel_create(const struct mpb_impl *im, long cap)
 {
 	struct mpb_set *s = set_alloc();
 
+	(void)im;
 	(void)cap;
 	FD_ZERO(&s->rset);
 	return s;
@@ -248,20 +239,20 @@ static int sel_wait(struct mpb_set *s, struct epoll_event *out, int max, int tim
 }
 
 static const struct mpb_impl impl_minipoll = {
-	"minipoll", 1 << 20, 1, mp_create, k_add, k_mod, k_del, k_wait,
-	k_destroy, set_fd,
+	"minipoll", 1 << 20, &mp_api_minipoll, k_create, k_add, k_mod, k_del,
+	k_wait, k_destroy, set_fd,
 };
 static const struct mpb_impl impl_epoll = {
-	"epoll", 1 << 20, 1, ep_create, k_add, k_mod, k_del, k_wait,
+	"epoll", 1 << 20, &mp_api_epoll, k_create, k_add, k_mod, k_del, k_wait,
 	k_destroy, set_fd,
 };
 static const struct mpb_impl impl_poll = {
-	"poll", 1 << 20, 0, poll_create, poll_add, poll_mod, poll_del,
+	"poll", 1 << 20, NULL, poll_create, poll_add, poll_mod, poll_del,
 	poll_wait, poll_destroy, set_fd,
 };
 /* The N fds of a workload are opened first, from fd 3 or so: 1000 fit. */
 static const struct mpb_impl impl_select = {
-	"select", 1000, 0, sel_create, sel_add, sel_mod, sel_del, sel_wait,
+	"select", 1000, NULL, sel_create, sel_add, sel_mod, sel_del, sel_wait,
 	poll_destroy, set_fd,
 };
 

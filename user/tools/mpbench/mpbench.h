@@ -76,13 +76,13 @@ void mpb_calibrate(void);
 
 /*
  * Run op(ctx, i) for a number of iterations chosen so that the loop takes
- * about mpb_opts.budget clock units (at least min_iters, at most
- * max_iters), after a few warm-up iterations; return the cost of one
+ * about mpb_opts.budget clock units (at least min_iters, at most a
+ * million), after a few warm-up iterations; return the cost of one
  * iteration. op returns 0, or -1 for a failure (fatal: a benchmark whose
  * operation fails measures nothing).
  */
 typedef int (*mpb_op)(void *ctx, long i);
-double mpb_measure(mpb_op op, void *ctx, long min_iters, long max_iters);
+double mpb_measure(mpb_op op, void *ctx, long min_iters);
 
 /*
  * For loops that time their phases themselves: pass(ctx, t) adds the time
@@ -103,12 +103,14 @@ long mpb_passes(void (*pass)(void *ctx, uint64_t *t), void *ctx,
  * del in user space, as a program using them keeps it.
  */
 struct mpb_set;
+struct mp_api;
 
 struct mpb_impl {
 	const char *name;	/* "minipoll", "epoll", "poll", "select" */
 	long max_n;		/* the most fds it can watch here */
-	int kernel_set;		/* the interest set lives in the kernel */
-	struct mpb_set *(*create)(long capacity);
+	/* The calls of an interest set in the kernel; NULL for poll, select. */
+	const struct mp_api *api;
+	struct mpb_set *(*create)(const struct mpb_impl *im, long capacity);
 	int (*add)(struct mpb_set *s, int fd, uint32_t events);
 	int (*mod)(struct mpb_set *s, int fd, uint32_t events);
 	int (*del)(struct mpb_set *s, int fd);
@@ -128,9 +130,9 @@ int mpb_impl_selected(const struct mpb_impl *im);
 /* n fresh eventfds (non-blocking), or the process dies trying. */
 int *mpb_eventfds(long n);
 void mpb_close_fds(int *fds, long n);
-/* A set of impl watching fds[0..n) for EPOLLIN, level-triggered. */
-struct mpb_set *mpb_watch_all(const struct mpb_impl *im, const int *fds,
-			      long n);
+/* A set of im watching fds[0..n) for events, settled (mpb_settle()). */
+struct mpb_set *mpb_set_create(const struct mpb_impl *im, const int *fds,
+			       long n, uint32_t events);
 void mpb_sleep_us(long us);
 /* Sleep a moment so that work the kernel deferred is done before timing. */
 void mpb_settle(void);

@@ -281,8 +281,7 @@ void mpb_w_profile(void)
 	for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
 		/* Recorded as "%s_<probe>", the unit filled in by mpb_record(). */
 		snprintf(metric, sizeof(metric), "%%s_%s", probes[i].name);
-		mpb_record(1, probes[i].impl, metric,
-			   mpb_measure(probes[i].op, &c, 10, 1000000));
+		mpb_record(1, probes[i].impl, metric, mpb_measure(probes[i].op, &c, 10));
 	}
 	mpb_close_fds(efd, 4);
 	close(c.ep);

@@ -98,14 +98,26 @@ static int same_row(const struct record *a, const struct record *b)
 	return a->w == b->w && a->n == b->n && !strcmp(a->metric, b->metric);
 }
 
-static const struct record *find(const struct record *row, const char *impl)
-{
-	size_t i;
+enum { AT_N, FIRST_N, LAST_N };
 
-	for (i = 0; i < nr_records; i++)
-		if (same_row(&records[i], row) && !strcmp(records[i].impl, impl))
-			return &records[i];
-	return NULL;
+/*
+ * Of the records of @impl (NULL: any) with @row's workload and metric, the
+ * one at @row's N, or the one with the smallest or the largest N.
+ */
+static const struct record *pick(const struct record *row, const char *impl,
+				 int which)
+{
+	const struct record *best = NULL, *r;
+
+	for (r = records; r < records + nr_records; r++) {
+		if (r->w != row->w || strcmp(r->metric, row->metric) ||
+		    (impl && strcmp(r->impl, impl)) || (which == AT_N && r->n != row->n))
+			continue;
+		if (!best || (which == FIRST_N && r->n < best->n) ||
+		    (which == LAST_N && r->n > best->n))
+			best = r;
+	}
+	return best;
 }
 
 static int is_column(const char *impl)
@@ -160,30 +172,15 @@ static const struct mpb_target *target_of(const struct record *row)
 	return NULL;
 }
 
-/* The record of @impl in the row of @row's metric with the smallest N. */
-static const struct record *first_n(const struct record *row, const char *impl)
-{
-	const struct record *best = NULL;
-	size_t i;
-
-	for (i = 0; i < nr_records; i++) {
-		const struct record *r = &records[i];
-
-		if (r->w == row->w && !strcmp(r->metric, row->metric) &&
-		    !strcmp(r->impl, impl) && (!best || r->n < best->n))
-			best = r;
-	}
-	return best;
-}
-
 /*
  * The ratio and, where the row has a target, the verdict: 1 met, -1
  * missed. A growth target is judged on the largest N's row, against the
  * smallest N's.
  */
-static int print_verdict(const struct record *row, bool last_n)
+static int print_verdict(const struct record *row)
 {
-	const struct record *mp = find(row, "minipoll"), *ep = find(row, "epoll");
+	const struct record *mp = pick(row, "minipoll", AT_N);
+	const struct record *ep = pick(row, "epoll", AT_N);
 	const struct mpb_target *t = target_of(row);
 	const struct record *mp0, *ep0;
 	double ratio;
@@ -205,9 +202,9 @@ static int print_verdict(const struct record *row, bool last_n)
 		printf(" %+6.0f ", t->value);
 		break;
 	default:	/* MPB_GROWTH */
-		mp0 = first_n(row, "minipoll");
-		ep0 = first_n(row, "epoll");
-		if (!last_n || !mp0 || !ep0 || mp0->n == row->n)
+		mp0 = pick(row, "minipoll", FIRST_N);
+		ep0 = pick(row, "epoll", FIRST_N);
+		if (pick(row, NULL, LAST_N)->n != row->n || mp0->n == row->n)
 			return 0;
 		ok = mp->value - mp0->value <= ep->value - ep0->value;
 		printf(" %7s", "growth");
@@ -215,18 +212,6 @@ static int print_verdict(const struct record *row, bool last_n)
 	}
 	printf(" %s", ok ? "met" : "MISSED");
 	return ok ? 1 : -1;
-}
-
-/* Is @row's N the largest measured for its metric? */
-static bool is_last_n(const struct record *row)
-{
-	size_t i;
-
-	for (i = 0; i < nr_records; i++)
-		if (records[i].w == row->w && !strcmp(records[i].metric, row->metric) &&
-		    records[i].n > row->n)
-			return false;
-	return true;
 }
 
 /*
@@ -250,14 +235,14 @@ int mpb_print_table(void)
 			continue;	/* row already printed */
 		printf("%-10s %7ld %-28s", r->w->name, r->n, r->metric);
 		for (j = 0; j < NR_COLS; j++) {
-			const struct record *c = find(r, cols[j]);
+			const struct record *c = pick(r, cols[j], AT_N);
 
 			if (c)
 				printf(" %10.1f", c->value);
 			else
 				printf(" %10s", "-");
 		}
-		v = print_verdict(r, is_last_n(r));
+		v = print_verdict(r);
 		met += v > 0;
 		missed += v < 0;
 		/* e.g. a profile's reference probe, as impl=value */

@@ -60,7 +60,7 @@ static int wk_op(void *p, long i)
 
 void mpb_w_wakeup(const struct mpb_impl *im, const int *fds, long n)
 {
-	struct wk_ctx c = { im, mpb_watch_all(im, fds, n), fds[n / 2], -1, 0 };
+	struct wk_ctx c = { im, mpb_set_create(im, fds, n, EPOLLIN), fds[n / 2], -1, 0 };
 	pthread_t t;
 
 	c.back = eventfd(0, 0);
@@ -68,8 +68,7 @@ void mpb_w_wakeup(const struct mpb_impl *im, const int *fds, long n)
 		mp_die("eventfd: %s", strerror(errno));
 	if (pthread_create(&t, NULL, wk_waiter, &c))
 		mp_die("pthread_create failed");
-	mpb_record(n, im->name, "%s_per_wakeup",
-		   mpb_measure(wk_op, &c, 3, 1000000));
+	mpb_record(n, im->name, "%s_per_wakeup", mpb_measure(wk_op, &c, 3));
 	atomic_store(&c.stop, 1);
 	mpb_efd_signal(c.active);
 	pthread_join(t, NULL);
@@ -195,7 +194,7 @@ static void herd_run(const struct mpb_impl *im, int exclusive)
 		mp_die("eventfd: %s", strerror(errno));
 	for (i = 0; i < HERD; i++) {
 		h[i].c = &c;
-		h[i].s = im->create(1);
+		h[i].s = im->create(im, 1);
 		atomic_store(&h[i].tid, 0);
 		if (im->add(h[i].s, c.src, c.events))
 			mp_die("%s: herd: add: %s", im->name, strerror(errno));
@@ -241,7 +240,7 @@ void mpb_w_herd(void)
 			continue;
 		herd_run(mpb_impls[j], 0);
 		/* EPOLLEXCLUSIVE exists only for the kernel's interest sets. */
-		if (mpb_impls[j]->kernel_set)
+		if (mpb_impls[j]->api)
 			herd_run(mpb_impls[j], 1);
 	}
 }

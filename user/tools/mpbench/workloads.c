@@ -31,10 +31,9 @@ static int rt_op(void *p, long i)
 
 void mpb_w_roundtrip(const struct mpb_impl *im, const int *fds, long n)
 {
-	struct rt_ctx c = { im, mpb_watch_all(im, fds, n), fds[n / 2] };
+	struct rt_ctx c = { im, mpb_set_create(im, fds, n, EPOLLIN), fds[n / 2] };
 
-	mpb_record(n, im->name, "%s_per_roundtrip",
-		   mpb_measure(rt_op, &c, 3, 1000000));
+	mpb_record(n, im->name, "%s_per_roundtrip", mpb_measure(rt_op, &c, 3));
 	im->destroy(c.s);
 }
 
@@ -92,15 +91,13 @@ static void ctl_pass(void *p, uint64_t *t)
 
 void mpb_w_ctl(const struct mpb_impl *im, const int *fds, long n)
 {
-	struct ctl_ctx c = { im, mpb_watch_all(im, fds, n), fds, n,
+	struct ctl_ctx c = { im, mpb_set_create(im, fds, n, EPOLLIN), fds, n,
 			     n < 256 ? (n + 1) / 2 : 256 };
 	uint64_t t[MPB_PHASES] = { 0 };
 	long passes;
 
-	mpb_record(n, im->name, "%s_per_add_del",
-		   mpb_measure(ctl_pair_op, &c, 3, 1000000));
-	mpb_record(n, im->name, "%s_per_mod",
-		   mpb_measure(ctl_mod_op, &c, 3, 1000000));
+	mpb_record(n, im->name, "%s_per_add_del", mpb_measure(ctl_pair_op, &c, 3));
+	mpb_record(n, im->name, "%s_per_mod", mpb_measure(ctl_mod_op, &c, 3));
 	passes = mpb_passes(ctl_pass, &c, c.m * 4000, t);
 	mpb_record(n, im->name, "%s_per_add", (double)t[1] / (passes * c.m));
 	mpb_record(n, im->name, "%s_per_del", (double)t[0] / (passes * c.m));
@@ -131,10 +128,9 @@ void mpb_w_kready(const struct mpb_impl *im, const int *fds, long n)
 {
 	struct kr_ctx c = { .im = im, .k = n < 64 ? n : 64 };
 
-	c.s = mpb_watch_all(im, fds, n);
+	c.s = mpb_set_create(im, fds, n, EPOLLIN);
 	mpb_efd_spread(fds, n, c.k, mpb_efd_signal);
-	mpb_record(n, im->name, "%s_per_event",
-		   mpb_measure(kr_op, &c, 3, 1000000) / c.k);
+	mpb_record(n, im->name, "%s_per_event", mpb_measure(kr_op, &c, 3) / c.k);
 	mpb_efd_spread(fds, n, c.k, mpb_efd_drain);
 	im->destroy(c.s);
 }
