@@ -1326,29 +1326,6 @@ static void c_ref(const struct mp_ref *r, const int *map, char *buf, size_t len)
 		snprintf(buf, len, "%d", r->raw);
 }
 
-static const char *c_events(uint32_t e, char *buf, size_t len)
-{
-	static const char *const names[] = { "EPOLLIN", "EPOLLPRI", "EPOLLOUT", "EPOLLERR",
-		"EPOLLHUP", "0x20", "EPOLLRDNORM", "EPOLLRDBAND", "EPOLLWRNORM", "EPOLLWRBAND",
-		"EPOLLMSG", "EPOLLRDHUP", "0x4000", "(1U << 27)", "EPOLLEXCLUSIVE",
-		"EPOLLWAKEUP", "EPOLLONESHOT", "EPOLLET" };
-	size_t off = 0;
-	unsigned int i;
-	uint32_t rest = e;
-
-	buf[0] = 0;
-	for (i = 0; i < mp_nevnames; i++)
-		if (e & mp_evnames[i].bit) {
-			rest &= ~mp_evnames[i].bit;
-			off += snprintf(buf + off, len - off, "%s%s", off ? " | " : "", names[i]);
-		}
-	if (rest)
-		off += snprintf(buf + off, len - off, "%s%#x", off ? " | " : "", rest);
-	if (!off)
-		snprintf(buf, len, "0");
-	return buf;
-}
-
 static void print_c(const struct mp_op *ops, int n, const char *name)
 {
 	static const char *const via_c[] = {
@@ -1429,7 +1406,8 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 			       o->via == E_NULL ? "NULL" : o->via == E_KERNEL ?
 			       "(void *)0xffff888000000000" :
 			       (snprintf(call, sizeof(call), "EV(%s, %#llx)",
-					 c_events(o->events, e, sizeof(e)),
+					 mp_evstr_fmt(o->events, true, " | ",
+						      e, sizeof(e)),
 					 (unsigned long long)o->val), call));
 			break;
 		case OP_WAIT:

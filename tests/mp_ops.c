@@ -68,38 +68,6 @@ static const char *const via_var[] = { "wait", "pwait", "pwait-empty", "pwait-fu
 static const char *const buf_var[] = { "ok", "null", "ro", "kernel", "tail2", NULL };
 static const char *const evptr_var[] = { "ok", "null", "kernel", NULL };
 
-const struct mp_evname mp_evnames[] = {
-	{ EPOLLIN, "IN" }, { EPOLLPRI, "PRI" }, { EPOLLOUT, "OUT" }, { EPOLLERR, "ERR" },
-	{ EPOLLHUP, "HUP" }, { 0x20, "NVAL" }, { EPOLLRDNORM, "RDNORM" },
-	{ EPOLLRDBAND, "RDBAND" }, { EPOLLWRNORM, "WRNORM" }, { EPOLLWRBAND, "WRBAND" },
-	{ EPOLLMSG, "MSG" }, { EPOLLRDHUP, "RDHUP" }, { 0x4000, "FREE" },
-	{ 1U << 27, "URING_WAKE" }, { EPOLLEXCLUSIVE, "EXCLUSIVE" }, { EPOLLWAKEUP, "WAKEUP" },
-	{ EPOLLONESHOT, "ONESHOT" }, { EPOLLET, "ET" },
-};
-const unsigned int mp_nevnames = sizeof(mp_evnames) / sizeof(mp_evnames[0]);
-
-const char *mp_evstr(uint32_t events, char *buf, size_t len)
-{
-	uint32_t rest = events;
-	size_t off = 0;
-	unsigned int i;
-
-	buf[0] = 0;
-	for (i = 0; i < mp_nevnames; i++) {
-		if (!(events & mp_evnames[i].bit))
-			continue;
-		rest &= ~mp_evnames[i].bit;
-		off += snprintf(buf + off, len - off, "%s%s", off ? "|" : "", mp_evnames[i].name);
-		if (off >= len)
-			return buf;
-	}
-	if (rest)
-		off += snprintf(buf + off, len - off, "%s%#x", off ? "|" : "", rest);
-	if (!off)
-		snprintf(buf, len, "0");
-	return buf;
-}
-
 static bool parse_events(const char *s, uint32_t *out)
 {
 	char buf[256], *tok, *save;

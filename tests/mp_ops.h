@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mp_evnames.h"
+
 enum mp_op_kind {
 	OP_INST, OP_PIPE, OP_UNIX, OP_UDP, OP_TCP, OP_EVENTFD, OP_TIMERFD,
 	OP_SIGNALFD, OP_FILE,
@@ -122,16 +124,5 @@ int mp_tcp_listener(int *port);		/* 127.0.0.1, ephemeral port */
 int mp_tcp_connect(int port);		/* blocking connect, then non-blocking */
 int mp_tcp_pair(int *client, int *server);	/* connected, non-blocking */
 int mp_udp_pair(int *a, int *b);	/* two connected UDP sockets on 127.0.0.1 */
-
-/* epoll's event bits and their names in the language, in bit order. */
-struct mp_evname {
-	uint32_t bit;
-	const char *name;
-};
-extern const struct mp_evname mp_evnames[];
-extern const unsigned int mp_nevnames;
-
-/* Events as "IN|ET" (unknown bits as a trailing hex number, none as "0"). */
-const char *mp_evstr(uint32_t events, char *buf, size_t len);
 
 #endif /* MP_OPS_H */

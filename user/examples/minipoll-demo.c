@@ -24,7 +24,7 @@
 
 #include <minipoll.h>
 
-#include "epoll_names.h"
+#include "mp_evnames.h"
 
 #define MAX_EVENTS	8
 

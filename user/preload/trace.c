@@ -13,7 +13,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#include "epoll_names.h"
+#include "mp_evnames.h"
 #include "shim.h"
 
 /* Events listed per traced wait; the rest are counted as "...". */

@@ -11,8 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "epoll_names.h"
 #include "minipoll-inspect.h"
+#include "mp_evnames.h"
 
 /* Trees bigger than this are drawn without their NIL leaves. */
 #define NIL_LEAVES_MAX	64

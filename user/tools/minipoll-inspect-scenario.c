@@ -24,7 +24,6 @@
 #include <minipoll.h>
 
 #include "api.h"
-#include "epoll_names.h"
 #include "minipoll-inspect.h"
 #include "mp_ops.h"
 
