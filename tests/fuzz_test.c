@@ -531,22 +531,13 @@ static bool is_anon(int fd, const char *name)
 	return !strcmp(link, name);
 }
 
-static int sock_proto(int fd)
+/* A socket's SOL_SOCKET option opt (SO_PROTOCOL, SO_DOMAIN); -1 if none. */
+static int sock_opt(int fd, int opt)
 {
 	int v = -1;
 	socklen_t len = sizeof(v);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &len))
-		return -1;
-	return v;
-}
-
-static int sock_domain(int fd)
-{
-	int v = -1;
-	socklen_t len = sizeof(v);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len))
+	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len))
 		return -1;
 	return v;
 }
@@ -563,7 +554,7 @@ static bool tcp_quiet(struct rt *r)
 	int fd, outq;
 
 	for (fd = 0; fd <= r->maxfd; fd++) {
-		if (sock_proto(fd) != IPPROTO_TCP)
+		if (sock_opt(fd, SO_PROTOCOL) != IPPROTO_TCP)
 			continue;
 		len = sizeof(ti);
 		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
@@ -771,7 +762,7 @@ static void do_fill(struct rt *r, int k, int fd)
 		REC("fill eventfd", write(fd, &v, sizeof(v)));
 		return;
 	}
-	if (sock_proto(fd) == IPPROTO_TCP) {
+	if (sock_opt(fd, SO_PROTOCOL) == IPPROTO_TCP) {
 		/* A full TCP buffer would make ACKs wake the writer later. */
 		REC("fill tcp (one piece)", write(fd, chunk, 8));
 		settle(r);
@@ -787,7 +778,7 @@ static void do_fill(struct rt *r, int k, int fd)
 	}
 	tr_printf(r->t, "%d: fill: %ld bytes, then %s\n", k, total,
 		  n < 0 ? mp_errname(err) : n == 0 ? "0" : "more");
-	if (r->net && sock_domain(fd) == AF_INET)
+	if (r->net && sock_opt(fd, SO_DOMAIN) == AF_INET)
 		settle(r);
 }
 
@@ -802,7 +793,7 @@ static void do_read(struct rt *r, int k, const struct mp_op *o, int fd)
 		memcpy(&v, buf, 8);
 		tr_printf(r->t, "%d: value %llu\n", k, (unsigned long long)v);
 	}
-	if (r->net && sock_domain(fd) == AF_INET)
+	if (r->net && sock_opt(fd, SO_DOMAIN) == AF_INET)
 		settle(r);
 }
 
@@ -970,7 +961,7 @@ static void exec_op(struct rt *r, int k, const struct mp_op *o)
 		uint64_t v = o->val;
 
 		REC("write", write(a, &v, sizeof(v)));
-		if (r->net && sock_domain(a) == AF_INET)
+		if (r->net && sock_opt(a, SO_DOMAIN) == AF_INET)
 			settle(r);
 		break;
 	}
@@ -981,7 +972,7 @@ static void exec_op(struct rt *r, int k, const struct mp_op *o)
 		do_read(r, k, o, a);
 		break;
 	case OP_SHUTDOWN: {
-		bool inet = sock_domain(a) == AF_INET;
+		bool inet = sock_opt(a, SO_DOMAIN) == AF_INET;
 
 		REC("shutdown", shutdown(a, o->arg == 0 ? SHUT_RD : o->arg == 1 ? SHUT_WR :
 					 SHUT_RDWR));
