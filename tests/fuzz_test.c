@@ -848,6 +848,18 @@ static unsigned int kdev(dev_t d)
 	return (major(d) << 20) | minor(d);
 }
 
+/* v's number in order of appearance: its index in seen, which it joins if new. */
+static int number_of(unsigned long *seen, int *n, unsigned long v)
+{
+	int j;
+
+	for (j = 0; j < *n && seen[j] != v; j++)
+		;
+	if (j == *n && *n < 64)
+		seen[(*n)++] = v;
+	return j;
+}
+
 /*
  * fdinfo of fd as tr_fdinfo() records it - items sorted by tfd, inode and
  * device numbers as I0, D0, ... in order of appearance - except that a
@@ -859,10 +871,9 @@ static unsigned int kdev(dev_t d)
 static void rec_fdinfo(struct rt *r, int k, int fd)
 {
 	static struct fdline lines[4096];
-	unsigned long inos[64];
-	unsigned int devs[64];
-	int nino = 0, ndev = 0, n = 0, i, j;
-	char path[64], buf[256], *p;
+	unsigned long inos[64], devs[64];
+	int nino = 0, ndev = 0, n = 0, i;
+	char path[64], buf[256], *ino, *sdev;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
@@ -880,15 +891,14 @@ static void rec_fdinfo(struct rt *r, int k, int fd)
 		}
 		if (strncmp(buf, "tfd:", 4) || n == 4096)
 			continue;
-		p = strstr(buf, " ino:");
+		ino = strstr(buf, " ino:");
+		sdev = strstr(buf, " sdev:");
 		lines[n].tfd = atoi(buf + 4);
 		lines[n].seq = n;
-		lines[n].ino = p ? strtoul(p + 5, NULL, 16) : 0;
-		p = strstr(buf, " sdev:");
-		lines[n].sdev = p ? (unsigned int)strtoul(p + 6, NULL, 16) : 0;
-		p = strstr(buf, " ino:");
-		if (p)
-			*p = 0;
+		lines[n].ino = ino ? strtoul(ino + 5, NULL, 16) : 0;
+		lines[n].sdev = sdev ? (unsigned int)strtoul(sdev + 6, NULL, 16) : 0;
+		if (ino)
+			*ino = 0;
 		snprintf(lines[n].text, sizeof(lines[n].text), "%s", buf);
 		n++;
 	}
@@ -902,16 +912,8 @@ static void rec_fdinfo(struct rt *r, int k, int fd)
 			tr_printf(r->t, "    %s ino:anon sdev:anon\n", l->text);
 			continue;
 		}
-		for (j = 0; j < nino && inos[j] != l->ino; j++)
-			;
-		if (j == nino && nino < 64)
-			inos[nino++] = l->ino;
-		tr_printf(r->t, "    %s ino:I%d", l->text, j);
-		for (j = 0; j < ndev && devs[j] != l->sdev; j++)
-			;
-		if (j == ndev && ndev < 64)
-			devs[ndev++] = l->sdev;
-		tr_printf(r->t, " sdev:D%d\n", j);
+		tr_printf(r->t, "    %s ino:I%d sdev:D%d\n", l->text,
+			  number_of(inos, &nino, l->ino), number_of(devs, &ndev, l->sdev));
 	}
 	tr_printf(r->t, "    (%d items)\n", n);
 }
