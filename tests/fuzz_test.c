@@ -1356,6 +1356,16 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 	};
 	static const char *const buf_c[] = { "evs", "NULL", "ro", "(void *)0xffff888000000000",
 					     "tail2" };
+	/* The ops whose C is their operands a and b in a format. */
+	static const char *const plain_c[OP_NR] = {
+		[OP_FILL] = "R(mp_fill(%s));",
+		[OP_CLOSE] = "R(close(%s));",
+		[OP_DUP2] = "R(dup2(%s, %s));",
+		[OP_FDINFO] = "FDINFO(%s);",
+		[OP_POLL] = "R(poll(&(struct pollfd){ .fd = %s, .events = POLLIN | POLLOUT }, 1, 0));",
+		[OP_FORK] = "if (fork() == 0) {",
+		[OP_ENDFORK] = "\t_exit(0);\n# \t}\n# \twait(NULL);",
+	};
 	int *map = handle_map(ops, n), i, nh = 0;
 	char a[32], b[32], e[256], opn[24], call[256];
 
@@ -1375,6 +1385,11 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 
 		c_ref(&o->ref[0], map, a, sizeof(a));
 		c_ref(&o->ref[1], map, b, sizeof(b));
+		if (plain_c[o->kind]) {
+			snprintf(call, sizeof(call), plain_c[o->kind], a, b);
+			printf("# \t%s\n", call);
+			continue;
+		}
 		switch (o->kind) {
 		case OP_INST: {
 			static const char *const c[] = { "I->create1(EPOLL_CLOEXEC)", "I->create1(0)",
@@ -1436,9 +1451,6 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 			printf("# \tR(write(%s, &(uint64_t){ %lluULL }, 8));\n", a,
 			       (unsigned long long)o->val);
 			break;
-		case OP_FILL:
-			printf("# \tR(mp_fill(%s));\n", a);
-			break;
 		case OP_READ:
 			printf("# \tR(read(%s, (char [65536]){ 0 }, %d));\n", a, o->arg);
 			break;
@@ -1446,14 +1458,8 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 			printf("# \tR(shutdown(%s, %s));\n", a, o->arg == 0 ? "SHUT_RD" :
 			       o->arg == 1 ? "SHUT_WR" : "SHUT_RDWR");
 			break;
-		case OP_CLOSE:
-			printf("# \tR(close(%s));\n", a);
-			break;
 		case OP_DUP:
 			printf("# \th[%d] = R(dup(%s));\n", d0, a);
-			break;
-		case OP_DUP2:
-			printf("# \tR(dup2(%s, %s));\n", a, b);
 			break;
 		case OP_TIMER:
 			printf("# \tR(timerfd_settime(%s, TFD_TIMER_ABSTIME, &(struct itimerspec){ .it_value = { 0, %d } }, NULL));\n",
@@ -1463,19 +1469,6 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 			break;
 		case OP_KILL:
 			printf("# \tR(kill(getpid(), %s));\n", o->arg ? "SIGUSR2" : "SIGUSR1");
-			break;
-		case OP_FDINFO:
-			printf("# \tFDINFO(%s);\n", a);
-			break;
-		case OP_POLL:
-			printf("# \tR(poll(&(struct pollfd){ .fd = %s, .events = POLLIN | POLLOUT }, 1, 0));\n",
-			       a);
-			break;
-		case OP_FORK:
-			printf("# \tif (fork() == 0) {\n");
-			break;
-		case OP_ENDFORK:
-			printf("# \t\t_exit(0);\n# \t}\n# \twait(NULL);\n");
 			break;
 		default:
 			printf("# \t/* %s */\n", mp_op_kinds[o->kind]);
