@@ -531,22 +531,13 @@ static bool is_anon(int fd, const char *name)
 	return !strcmp(link, name);
 }
 
-static int sock_proto(int fd)
+/* A socket's SOL_SOCKET option opt (SO_PROTOCOL, SO_DOMAIN); -1 if none. */
+static int sock_opt(int fd, int opt)
 {
 	int v = -1;
 	socklen_t len = sizeof(v);
 
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &v, &len))
-		return -1;
-	return v;
-}
-
-static int sock_domain(int fd)
-{
-	int v = -1;
-	socklen_t len = sizeof(v);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &len))
+	if (getsockopt(fd, SOL_SOCKET, opt, &v, &len))
 		return -1;
 	return v;
 }
@@ -563,7 +554,7 @@ static bool tcp_quiet(struct rt *r)
 	int fd, outq;
 
 	for (fd = 0; fd <= r->maxfd; fd++) {
-		if (sock_proto(fd) != IPPROTO_TCP)
+		if (sock_opt(fd, SO_PROTOCOL) != IPPROTO_TCP)
 			continue;
 		len = sizeof(ti);
 		if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
@@ -771,7 +762,7 @@ static void do_fill(struct rt *r, int k, int fd)
 		REC("fill eventfd", write(fd, &v, sizeof(v)));
 		return;
 	}
-	if (sock_proto(fd) == IPPROTO_TCP) {
+	if (sock_opt(fd, SO_PROTOCOL) == IPPROTO_TCP) {
 		/* A full TCP buffer would make ACKs wake the writer later. */
 		REC("fill tcp (one piece)", write(fd, chunk, 8));
 		settle(r);
@@ -787,7 +778,7 @@ static void do_fill(struct rt *r, int k, int fd)
 	}
 	tr_printf(r->t, "%d: fill: %ld bytes, then %s\n", k, total,
 		  n < 0 ? mp_errname(err) : n == 0 ? "0" : "more");
-	if (r->net && sock_domain(fd) == AF_INET)
+	if (r->net && sock_opt(fd, SO_DOMAIN) == AF_INET)
 		settle(r);
 }
 
@@ -802,7 +793,7 @@ static void do_read(struct rt *r, int k, const struct mp_op *o, int fd)
 		memcpy(&v, buf, 8);
 		tr_printf(r->t, "%d: value %llu\n", k, (unsigned long long)v);
 	}
-	if (r->net && sock_domain(fd) == AF_INET)
+	if (r->net && sock_opt(fd, SO_DOMAIN) == AF_INET)
 		settle(r);
 }
 
@@ -857,6 +848,18 @@ static unsigned int kdev(dev_t d)
 	return (major(d) << 20) | minor(d);
 }
 
+/* v's number in order of appearance: its index in seen, which it joins if new. */
+static int number_of(unsigned long *seen, int *n, unsigned long v)
+{
+	int j;
+
+	for (j = 0; j < *n && seen[j] != v; j++)
+		;
+	if (j == *n && *n < 64)
+		seen[(*n)++] = v;
+	return j;
+}
+
 /*
  * fdinfo of fd as tr_fdinfo() records it - items sorted by tfd, inode and
  * device numbers as I0, D0, ... in order of appearance - except that a
@@ -868,10 +871,9 @@ static unsigned int kdev(dev_t d)
 static void rec_fdinfo(struct rt *r, int k, int fd)
 {
 	static struct fdline lines[4096];
-	unsigned long inos[64];
-	unsigned int devs[64];
-	int nino = 0, ndev = 0, n = 0, i, j;
-	char path[64], buf[256], *p;
+	unsigned long inos[64], devs[64];
+	int nino = 0, ndev = 0, n = 0, i;
+	char path[64], buf[256], *ino, *sdev;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
@@ -889,15 +891,14 @@ static void rec_fdinfo(struct rt *r, int k, int fd)
 		}
 		if (strncmp(buf, "tfd:", 4) || n == 4096)
 			continue;
-		p = strstr(buf, " ino:");
+		ino = strstr(buf, " ino:");
+		sdev = strstr(buf, " sdev:");
 		lines[n].tfd = atoi(buf + 4);
 		lines[n].seq = n;
-		lines[n].ino = p ? strtoul(p + 5, NULL, 16) : 0;
-		p = strstr(buf, " sdev:");
-		lines[n].sdev = p ? (unsigned int)strtoul(p + 6, NULL, 16) : 0;
-		p = strstr(buf, " ino:");
-		if (p)
-			*p = 0;
+		lines[n].ino = ino ? strtoul(ino + 5, NULL, 16) : 0;
+		lines[n].sdev = sdev ? (unsigned int)strtoul(sdev + 6, NULL, 16) : 0;
+		if (ino)
+			*ino = 0;
 		snprintf(lines[n].text, sizeof(lines[n].text), "%s", buf);
 		n++;
 	}
@@ -911,16 +912,8 @@ static void rec_fdinfo(struct rt *r, int k, int fd)
 			tr_printf(r->t, "    %s ino:anon sdev:anon\n", l->text);
 			continue;
 		}
-		for (j = 0; j < nino && inos[j] != l->ino; j++)
-			;
-		if (j == nino && nino < 64)
-			inos[nino++] = l->ino;
-		tr_printf(r->t, "    %s ino:I%d", l->text, j);
-		for (j = 0; j < ndev && devs[j] != l->sdev; j++)
-			;
-		if (j == ndev && ndev < 64)
-			devs[ndev++] = l->sdev;
-		tr_printf(r->t, " sdev:D%d\n", j);
+		tr_printf(r->t, "    %s ino:I%d sdev:D%d\n", l->text,
+			  number_of(inos, &nino, l->ino), number_of(devs, &ndev, l->sdev));
 	}
 	tr_printf(r->t, "    (%d items)\n", n);
 }
@@ -970,7 +963,7 @@ static void exec_op(struct rt *r, int k, const struct mp_op *o)
 		uint64_t v = o->val;
 
 		REC("write", write(a, &v, sizeof(v)));
-		if (r->net && sock_domain(a) == AF_INET)
+		if (r->net && sock_opt(a, SO_DOMAIN) == AF_INET)
 			settle(r);
 		break;
 	}
@@ -981,7 +974,7 @@ static void exec_op(struct rt *r, int k, const struct mp_op *o)
 		do_read(r, k, o, a);
 		break;
 	case OP_SHUTDOWN: {
-		bool inet = sock_domain(a) == AF_INET;
+		bool inet = sock_opt(a, SO_DOMAIN) == AF_INET;
 
 		REC("shutdown", shutdown(a, o->arg == 0 ? SHUT_RD : o->arg == 1 ? SHUT_WR :
 					 SHUT_RDWR));
@@ -1340,6 +1333,16 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 	};
 	static const char *const buf_c[] = { "evs", "NULL", "ro", "(void *)0xffff888000000000",
 					     "tail2" };
+	/* The ops whose C is their operands a and b in a format. */
+	static const char *const plain_c[OP_NR] = {
+		[OP_FILL] = "R(mp_fill(%s));",
+		[OP_CLOSE] = "R(close(%s));",
+		[OP_DUP2] = "R(dup2(%s, %s));",
+		[OP_FDINFO] = "FDINFO(%s);",
+		[OP_POLL] = "R(poll(&(struct pollfd){ .fd = %s, .events = POLLIN | POLLOUT }, 1, 0));",
+		[OP_FORK] = "if (fork() == 0) {",
+		[OP_ENDFORK] = "\t_exit(0);\n# \t}\n# \twait(NULL);",
+	};
 	int *map = handle_map(ops, n), i, nh = 0;
 	char a[32], b[32], e[256], opn[24], call[256];
 
@@ -1359,6 +1362,11 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 
 		c_ref(&o->ref[0], map, a, sizeof(a));
 		c_ref(&o->ref[1], map, b, sizeof(b));
+		if (plain_c[o->kind]) {
+			snprintf(call, sizeof(call), plain_c[o->kind], a, b);
+			printf("# \t%s\n", call);
+			continue;
+		}
 		switch (o->kind) {
 		case OP_INST: {
 			static const char *const c[] = { "I->create1(EPOLL_CLOEXEC)", "I->create1(0)",
@@ -1421,9 +1429,6 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 			printf("# \tR(write(%s, &(uint64_t){ %lluULL }, 8));\n", a,
 			       (unsigned long long)o->val);
 			break;
-		case OP_FILL:
-			printf("# \tR(mp_fill(%s));\n", a);
-			break;
 		case OP_READ:
 			printf("# \tR(read(%s, (char [65536]){ 0 }, %d));\n", a, o->arg);
 			break;
@@ -1431,14 +1436,8 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 			printf("# \tR(shutdown(%s, %s));\n", a, o->arg == 0 ? "SHUT_RD" :
 			       o->arg == 1 ? "SHUT_WR" : "SHUT_RDWR");
 			break;
-		case OP_CLOSE:
-			printf("# \tR(close(%s));\n", a);
-			break;
 		case OP_DUP:
 			printf("# \th[%d] = R(dup(%s));\n", d0, a);
-			break;
-		case OP_DUP2:
-			printf("# \tR(dup2(%s, %s));\n", a, b);
 			break;
 		case OP_TIMER:
 			printf("# \tR(timerfd_settime(%s, TFD_TIMER_ABSTIME, &(struct itimerspec){ .it_value = { 0, %d } }, NULL));\n",
@@ -1448,19 +1447,6 @@ static void print_c(const struct mp_op *ops, int n, const char *name)
 			break;
 		case OP_KILL:
 			printf("# \tR(kill(getpid(), %s));\n", o->arg ? "SIGUSR2" : "SIGUSR1");
-			break;
-		case OP_FDINFO:
-			printf("# \tFDINFO(%s);\n", a);
-			break;
-		case OP_POLL:
-			printf("# \tR(poll(&(struct pollfd){ .fd = %s, .events = POLLIN | POLLOUT }, 1, 0));\n",
-			       a);
-			break;
-		case OP_FORK:
-			printf("# \tif (fork() == 0) {\n");
-			break;
-		case OP_ENDFORK:
-			printf("# \t\t_exit(0);\n# \t}\n# \twait(NULL);\n");
 			break;
 		default:
 			printf("# \t/* %s */\n", mp_op_kinds[o->kind]);

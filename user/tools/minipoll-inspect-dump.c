@@ -34,22 +34,17 @@ int mpi_dump_fetch(int fd, struct mpi_dump *d)
 	struct minipoll_dump_item *items = NULL;
 	struct minipoll_dump_wq *wqs = NULL;
 	unsigned int cap_items = 0, cap_wqs = 0;
-	int i;
+	int i, err = -EAGAIN;
 
 	for (i = 0; i < FETCH_TRIES; i++) {
-		struct minipoll_dump h;
+		struct minipoll_dump h = {
+			.items = (unsigned long)items, .wqs = (unsigned long)wqs,
+			.max_items = cap_items, .max_wqs = cap_wqs,
+		};
 
-		memset(&h, 0, sizeof(h));
-		h.items = (unsigned long)items;
-		h.wqs = (unsigned long)wqs;
-		h.max_items = cap_items;
-		h.max_wqs = cap_wqs;
 		if (ioctl(fd, MINIPOLL_IOC_DUMP, &h) < 0) {
-			int err = errno;
-
-			free(items);
-			free(wqs);
-			return -err;
+			err = -errno;
+			break;
 		}
 		if (h.nr_items <= cap_items && h.nr_wqs <= cap_wqs) {
 			d->hdr = h;
@@ -65,14 +60,13 @@ int mpi_dump_fetch(int fd, struct mpi_dump *d)
 		items = calloc(cap_items, sizeof(*items));
 		wqs = calloc(cap_wqs, sizeof(*wqs));
 		if (!items || !wqs) {
-			free(items);
-			free(wqs);
-			return -ENOMEM;
+			err = -ENOMEM;
+			break;
 		}
 	}
 	free(items);
 	free(wqs);
-	return -EAGAIN;
+	return err;
 }
 
 void mpi_dump_free(struct mpi_dump *d)
@@ -101,16 +95,6 @@ const char *mpi_dump_strerror(int fd, int err)
 	return strerror(err);
 }
 
-static int pidfd_open(pid_t pid, unsigned int flags)
-{
-	return syscall(SYS_pidfd_open, pid, flags);
-}
-
-static int pidfd_getfd(int pidfd, int fd, unsigned int flags)
-{
-	return syscall(SYS_pidfd_getfd, pidfd, fd, flags);
-}
-
 /*
  * Duplicate PID's fd into this process. Returns the new fd, or -1 after
  * saying why on stderr.
@@ -119,7 +103,7 @@ int mpi_borrow_fd(pid_t pid, int fd)
 {
 	int pidfd, ours, err;
 
-	pidfd = pidfd_open(pid, 0);
+	pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (pidfd < 0) {
 		err = errno;
 		if (err == ESRCH)
@@ -130,7 +114,7 @@ int mpi_borrow_fd(pid_t pid, int fd)
 			mpi_err("pidfd_open(%d): %s", (int)pid, strerror(err));
 		return -1;
 	}
-	ours = pidfd_getfd(pidfd, fd, 0);
+	ours = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	err = errno;
 	close(pidfd);
 	if (ours >= 0)

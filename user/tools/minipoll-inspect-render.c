@@ -31,20 +31,21 @@ static const char *token(const char *src, size_t size, char *buf)
 	return buf;
 }
 
-static const char *state_str(unsigned int state, char *buf, size_t len)
+/* Bits as their names, bit 0 first, those past the names in hex; "-" for none. */
+static const char *flags_str(unsigned int v, const char *const *names,
+			     unsigned int n, char *buf, size_t len)
 {
-	static const char *const names[] = { "ready", "overflow", "disarmed", "dead" };
 	size_t used = 0;
 	unsigned int i;
 
 	buf[0] = '\0';
-	for (i = 0; i < 4; i++)
-		if (state & (1U << i))
+	for (i = 0; i < n; i++)
+		if (v & (1U << i))
 			used += snprintf(buf + used, len - used, "%s%s",
 					 used ? "," : "", names[i]);
-	if (state & ~0xfU)
+	if (v >> n)
 		snprintf(buf + used, len - used, "%s%#x", used ? "," : "",
-			 state & ~0xfU);
+			 v >> n << n);
 	if (!buf[0])
 		snprintf(buf, len, "-");
 	return buf;
@@ -57,6 +58,11 @@ static const char *item_target(const struct mpi_dump *d, unsigned int i)
 	if (d->target_name)
 		name = d->target_name(d->ctx, d->items[i].data);
 	return name ? name : "-";
+}
+
+static int item_fd(const struct mpi_dump *d, int i)
+{
+	return i < 0 ? -1 : d->items[i].fd;
 }
 
 /* Index of the item at position pos of the ready (or overflow) list. */
@@ -92,10 +98,12 @@ static void text_tree(FILE *f, const struct mpi_dump *d, int i, int depth)
 
 void mpi_render_text(FILE *f, const struct mpi_dump *d)
 {
+	static const char *const states[] = { "ready", "overflow", "disarmed", "dead" };
+	static const char *const wq_flags[] = { "exclusive", "freed" };
 	const struct minipoll_dump *h = &d->hdr;
 	char ev[160], st[64], kind[20];
 	unsigned int i;
-	int pos;
+	int pos, ovf;
 
 	fprintf(f, "instance name=%s id=0x%016llx items=%u wqs=%u ready=%u overflow=%u waiters=%u pollers=%u root=%d\n",
 		d->name, (unsigned long long)h->id, h->nr_items, h->nr_wqs,
@@ -111,38 +119,27 @@ void mpi_render_text(FILE *f, const struct mpi_dump *d)
 			(unsigned long long)it->file_id,
 			it->color == MINIPOLL_DUMP_RED ? "red" : "black",
 			it->parent, it->left, it->right, it->ready_pos,
-			it->ovf_pos, state_str(it->state, st, sizeof(st)),
+			it->ovf_pos, flags_str(it->state, states, 4, st, sizeof(st)),
 			it->callbacks, it->deliveries, it->ignored, it->nr_wqs);
 	}
 	for (i = 0; i < h->nr_wqs; i++) {
 		const struct minipoll_dump_wq *w = &d->wqs[i];
-		const char *fl = "-";
 
-		if ((w->flags & MINIPOLL_DUMP_WQ_EXCLUSIVE) &&
-		    (w->flags & MINIPOLL_DUMP_WQ_FREED))
-			fl = "exclusive,freed";
-		else if (w->flags & MINIPOLL_DUMP_WQ_EXCLUSIVE)
-			fl = "exclusive";
-		else if (w->flags & MINIPOLL_DUMP_WQ_FREED)
-			fl = "freed";
+		/* Bits the tool has no name for are not shown. */
 		fprintf(f, "wq %u item=%u head=0x%016llx owner=%s queue_len=%u flags=%s\n",
 			i, w->item, (unsigned long long)w->head_id,
-			token(w->owner, sizeof(w->owner), kind), w->queue_len, fl);
+			token(w->owner, sizeof(w->owner), kind), w->queue_len,
+			flags_str(w->flags & (MINIPOLL_DUMP_WQ_EXCLUSIVE | MINIPOLL_DUMP_WQ_FREED),
+				  wq_flags, 2, st, sizeof(st)));
 	}
-	for (pos = 0; pos < (int)h->nr_ready; pos++) {
-		int it = item_at(d, pos, false);
+	for (ovf = 0; ovf < 2; ovf++)
+		for (pos = 0; pos < (int)(ovf ? h->nr_ovf : h->nr_ready); pos++) {
+			int it = item_at(d, pos, ovf);
 
-		fprintf(f, "ready %d item=%d target=%s fd=%d\n", pos, it,
-			it < 0 ? "-" : item_target(d, it),
-			it < 0 ? -1 : d->items[it].fd);
-	}
-	for (pos = 0; pos < (int)h->nr_ovf; pos++) {
-		int it = item_at(d, pos, true);
-
-		fprintf(f, "overflow %d item=%d target=%s fd=%d\n", pos, it,
-			it < 0 ? "-" : item_target(d, it),
-			it < 0 ? -1 : d->items[it].fd);
-	}
+			fprintf(f, "%s %d item=%d target=%s fd=%d\n",
+				ovf ? "overflow" : "ready", pos, it,
+				it < 0 ? "-" : item_target(d, it), item_fd(d, it));
+		}
 	if (h->nr_items) {
 		fprintf(f, "# tree of %s (right subtree above, left below; R red, B black):\n",
 			d->name);
@@ -200,16 +197,16 @@ static void dot_tree(FILE *f, const struct mpi_dump *d, int k)
 		const struct minipoll_dump_item *it = &d->items[i];
 		bool red = it->color == MINIPOLL_DUMP_RED;
 		const char *target = item_target(d, i);
+		const char *ring = (it->state & MINIPOLL_DUMP_READY) ? "#f9a825" :
+				   (it->state & MINIPOLL_DUMP_OVERFLOW) ? "#1e88e5" : NULL;
 
 		depth[2 * i + 1] = depth_of(d, (int)i);
 		if (depth[2 * i + 1] + 1 > maxdepth)
 			maxdepth = depth[2 * i + 1] + 1;
 		fprintf(f, "    i%d_n%u [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", fontcolor=white",
 			k, 2 * i + 1, red ? "#c62828" : "#212121");
-		if (it->state & MINIPOLL_DUMP_READY)
-			fprintf(f, ", color=\"#f9a825\", penwidth=4");
-		else if (it->state & MINIPOLL_DUMP_OVERFLOW)
-			fprintf(f, ", color=\"#1e88e5\", penwidth=4");
+		if (ring)
+			fprintf(f, ", color=\"%s\", penwidth=4", ring);
 		fprintf(f, ", label=\"");
 		if (strcmp(target, "-"))
 			fprintf(f, "%s  ", target);
@@ -279,7 +276,7 @@ static void dot_list(FILE *f, const struct mpi_dump *d, int k, bool ovf)
 			k, tag, pos, ovf ? "#e3f2fd" : "#fffde7", pos + 1);
 		if (strcmp(target, "-"))
 			fprintf(f, "%s ", target);
-		fprintf(f, "fd %d\"];\n", it < 0 ? -1 : d->items[it].fd);
+		fprintf(f, "fd %d\"];\n", item_fd(d, it));
 		if (pos)
 			fprintf(f, "    i%d_%s%u -> i%d_%s%u;\n", k, tag, pos - 1,
 				k, tag, pos);
@@ -308,11 +305,10 @@ static bool wq_seen(const struct mpi_dump *ds, int k, unsigned int w)
 
 static void dot_wqs(FILE *f, const struct mpi_dump *ds, int n)
 {
+	unsigned long long prev = 0;
 	char kind[20];
 	unsigned int w;
 	int k;
-
-	unsigned long long prev = 0;
 	bool any = false;
 
 	/* In the order of the items that hang on them, left to right. */
@@ -341,15 +337,15 @@ static void dot_wqs(FILE *f, const struct mpi_dump *ds, int n)
 
 			if (!valid_index(&ds[k], (int)q->item))
 				continue;
-			fprintf(f, "  i%d_floor -> wq_%016llx [style=invis];\n",
-				k, (unsigned long long)q->head_id);
-			fprintf(f, "  i%d_n%u -> wq_%016llx [color=\"#607d8b\"", k,
-				2 * q->item + 1, (unsigned long long)q->head_id);
+			fprintf(f, "  i%d_floor -> wq_%016llx [style=invis];\n"
+				"  i%d_n%u -> wq_%016llx [color=\"#607d8b\"",
+				k, (unsigned long long)q->head_id,
+				k, 2 * q->item + 1, (unsigned long long)q->head_id);
 			if (q->flags & MINIPOLL_DUMP_WQ_EXCLUSIVE)
 				fprintf(f, ", label=\"exclusive\", fontcolor=\"#6a1b9a\", color=\"#6a1b9a\"");
 			if (q->flags & MINIPOLL_DUMP_WQ_FREED)
 				fprintf(f, ", style=dashed, label=\"POLLFREE\"");
-			fprintf(f, "];\n");
+			fputs("];\n", f);
 		}
 }
 
@@ -360,32 +356,30 @@ void mpi_render_dot(FILE *f, const struct mpi_dump *ds, int n,
 	int k, l;
 
 	/* newrank: rank=same inside clusters, which the tree's levels need. */
-	fprintf(f, "digraph minipoll {\n  newrank=true;\n");
-	fprintf(f, "  graph [fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.25, ranksep=0.35");
+	fprintf(f, "digraph minipoll {\n  newrank=true;\n"
+		"  graph [fontname=\"Helvetica\", fontsize=12, labelloc=t, labeljust=l, nodesep=0.25, ranksep=0.35");
 	if (caption) {
-		fprintf(f, ", label=\"");
+		fputs(", label=\"", f);
 		dot_str(f, caption);
-		fprintf(f, "\"");
+		fputc('"', f);
 	}
 	fprintf(f, "];\n  node [fontname=\"Helvetica\", fontsize=10];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
 	for (k = 0; k < n; k++) {
 		const struct minipoll_dump *h = &ds[k].hdr;
 
-		fprintf(f, "  subgraph cluster_i%d {\n", k);
-		fprintf(f, "    label=\"instance %s (id %04llx): %u item%s, %u ready, %u on overflow\";\n",
-			ds[k].name, (unsigned long long)h->id & 0xffff,
+		fprintf(f, "  subgraph cluster_i%d {\n"
+			"    label=\"instance %s (id %04llx): %u item%s, %u ready, %u on overflow\";\n"
+			"    style=rounded; color=\"#9e9e9e\";\n"
+			"    i%d_tasks [shape=note, label=\"waiters: %u asleep in MINIPOLL_IOC_WAIT\\npollers: %u on its own poll queue\"];\n",
+			k, ds[k].name, (unsigned long long)h->id & 0xffff,
 			h->nr_items, h->nr_items == 1 ? "" : "s", h->nr_ready,
-			h->nr_ovf);
-		fprintf(f, "    style=rounded; color=\"#9e9e9e\";\n");
-		fprintf(f, "    i%d_tasks [shape=note, label=\"waiters: %u asleep in MINIPOLL_IOC_WAIT\\npollers: %u on its own poll queue\"];\n",
-			k, h->nr_waiters, h->nr_pollers);
+			h->nr_ovf, k, h->nr_waiters, h->nr_pollers);
 		dot_list(f, &ds[k], k, false);
 		dot_list(f, &ds[k], k, true);
-		if (valid_index(&ds[k], h->root)) {
-			fprintf(f, "    i%d_rbroot [shape=plaintext, label=\"rbtree\"];\n", k);
-			fprintf(f, "    i%d_rbroot -> i%d_n%d [arrowhead=none];\n",
-				k, k, 2 * h->root + 1);
-		}
+		if (valid_index(&ds[k], h->root))
+			fprintf(f, "    i%d_rbroot [shape=plaintext, label=\"rbtree\"];\n"
+				"    i%d_rbroot -> i%d_n%d [arrowhead=none];\n",
+				k, k, k, 2 * h->root + 1);
 		/* Keep the lists above the tree. */
 		fprintf(f, "    i%d_tasks -> i%d_rdl [style=invis];\n", k, k);
 		if (h->nr_ovf)

@@ -173,9 +173,12 @@ static bool is_inst(struct run *r, int h)
 	return false;
 }
 
-static const char *ref_name(struct run *r, const struct mp_ref *ref, char *buf, size_t len)
+/* Operand i of o as the output names it; a buffer per operand. */
+static const char *ref_name(struct run *r, const struct mp_op *o, int i)
 {
-	return mp_ref_str(ref, &r->nm, buf, len);
+	static char buf[2][64];
+
+	return mp_ref_str(&o->ref[i], &r->nm, buf[i], sizeof(buf[i]));
 }
 
 /* A step that makes files: their fds into the handles it defines. */
@@ -263,6 +266,7 @@ static int after_step(struct run *r, const char *cmd)
 {
 	struct mpi_dump ds[MAX_INSTS];
 	char caption[1024], dot[4096], out[4096];
+	bool src_only = !strcmp(r->o->format, "dot");
 	int k, ret = 0;
 
 	if (r->o->epoll)
@@ -279,12 +283,9 @@ static int after_step(struct run *r, const char *cmd)
 		snprintf(out, sizeof(out), "%s/step-%02d.%s", r->o->steps_dir,
 			 r->step, r->o->format);
 		/* --format dot: the source only, to be rendered elsewhere. */
-		if (!strcmp(r->o->format, "dot"))
-			ret = draw(r, ds, caption, dot, NULL, NULL);
-		else
-			ret = draw(r, ds, caption, dot, out, r->o->format);
+		ret = draw(r, ds, caption, dot, src_only ? NULL : out, r->o->format);
 		if (!ret && !r->o->quiet)
-			printf("# picture %s\n", strcmp(r->o->format, "dot") ? out : dot);
+			printf("# picture %s\n", src_only ? dot : out);
 	}
 	free_dumps(ds, r->ninsts);
 	fflush(stdout);
@@ -321,21 +322,18 @@ static const char *errname(long ret)
 static int step_ctl(struct run *r, const struct mp_op *o, int epfd, int fd)
 {
 	struct epoll_event ev = { .events = o->events, .data.u64 = o->val };
-	char a[64], b[64];
-	int ret;
+	int ret = r->impl->ctl(epfd, o->arg, fd, &ev);
 
-	ret = r->impl->ctl(epfd, o->arg, fd, &ev);
 	printf("ctl step=%d instance=%s target=%s ret=%d errno=%s\n", r->step,
-	       ref_name(r, &o->ref[0], a, sizeof(a)), ref_name(r, &o->ref[1], b, sizeof(b)),
-	       ret, errname(ret));
+	       ref_name(r, o, 0), ref_name(r, o, 1), ret, errname(ret));
 	return 0;
 }
 
 static int step_wait(struct run *r, const struct mp_op *o, int epfd)
 {
 	struct epoll_event evs[MAX_EVENTS];
-	char buf[160], a[64];
-	const char *iname = ref_name(r, &o->ref[0], a, sizeof(a));
+	const char *iname = ref_name(r, o, 0);
+	char buf[160];
 	int n, i;
 
 	if (o->arg < 1 || o->arg > MAX_EVENTS) {
@@ -360,7 +358,6 @@ static int step_io(struct run *r, const struct mp_op *o, int fd)
 {
 	static char buf[65536];
 	uint64_t v = o->val;
-	char a[64];
 	ssize_t n;
 
 	if (o->kind == OP_WRITE)
@@ -368,13 +365,12 @@ static int step_io(struct run *r, const struct mp_op *o, int fd)
 	else
 		n = read(fd, buf, o->arg > 0 && o->arg <= (int)sizeof(buf) ? o->arg : 8);
 	printf("%s step=%d target=%s ret=%zd errno=%s\n", mp_op_kinds[o->kind], r->step,
-	       ref_name(r, &o->ref[0], a, sizeof(a)), n, errname(n));
+	       ref_name(r, o, 0), n, errname(n));
 	return 0;
 }
 
 static int step_close(struct run *r, const struct mp_op *o, int fd)
 {
-	char a[64];
 	int ret;
 
 	if (o->ref[0].h >= 0 && is_inst(r, o->ref[0].h)) {
@@ -382,8 +378,7 @@ static int step_close(struct run *r, const struct mp_op *o, int fd)
 		return SCRIPT_ERR;
 	}
 	ret = close(fd);
-	printf("close step=%d fd=%s ret=%d\n", r->step, ref_name(r, &o->ref[0], a, sizeof(a)),
-	       ret);
+	printf("close step=%d fd=%s ret=%d\n", r->step, ref_name(r, o, 0), ret);
 	if (o->ref[0].h >= 0)
 		r->fd[o->ref[0].h] = -1;
 	return 0;
@@ -430,7 +425,6 @@ static int step_sleeper(struct run *r, const struct mp_op *o, int fd)
 	unsigned int before = r->o->epoll ? 0 : waiters(fd);
 	struct sleeper_arg *a;
 	pthread_t t;
-	char name[64];
 	int i;
 
 	if (r->nsleepers == MAX_SLEEPERS) {
@@ -460,8 +454,7 @@ static int step_sleeper(struct run *r, const struct mp_op *o, int fd)
 		}
 		nap(10);
 	}
-	printf("sleeper step=%d instance=%s\n", r->step, ref_name(r, &o->ref[0], name,
-								   sizeof(name)));
+	printf("sleeper step=%d instance=%s\n", r->step, ref_name(r, o, 0));
 	return 0;
 }
 

@@ -89,30 +89,20 @@ static int parse_int(const char *s, int *v)
 static char *read_file(const char *path)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	size_t len = 0, cap = 4096;
-	char *buf;
+	size_t cap = 0;
+	char *buf = NULL;
 
 	if (!f) {
 		mpi_err("%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	buf = malloc(cap);
-	while (buf) {
-		size_t n = fread(buf + len, 1, cap - len - 1, f);
-
-		len += n;
-		if (len + 1 < cap)
-			break;
-		cap *= 2;
-		buf = realloc(buf, cap);
-	}
+	/* To the end of the file: a NUL would end the script there anyway. */
+	if (getdelim(&buf, &cap, '\0', f) < 0 && buf)
+		buf[0] = '\0';
 	if (f != stdin)
 		fclose(f);
-	if (!buf) {
+	if (!buf)
 		mpi_err("out of memory");
-		return NULL;
-	}
-	buf[len] = '\0';
 	return buf;
 }
 
@@ -145,10 +135,7 @@ static int inspect_fds(const int *fds, const int *their_fds, int n,
 		got++;
 	}
 	if (got) {
-		if (pid)
-			snprintf(caption, sizeof(caption), "process %d", (int)pid);
-		else
-			snprintf(caption, sizeof(caption), "process %d", (int)getpid());
+		snprintf(caption, sizeof(caption), "process %d", (int)(pid ? pid : getpid()));
 		if ((o->dot_path || o->png_path) &&
 		    mpi_draw(ds, got, NULL, 0, caption, o->dot_path,
 			     o->png_path, "png") < 0)
