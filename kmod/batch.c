@@ -4,7 +4,7 @@
  *
  * Semantics are kqueue's changelist with EV_RECEIPT: every op is tried in
  * array order, each gets its own result, and a failing op does not stop
- * the ones after it. Each op runs through mp_ctl(), the very function of
+ * the ones after it. Each op runs through mp_ctl_locked(), the code of
  * the single MINIPOLL_IOC_CTL, so its checks, their order and its effect
  * are epoll_ctl()'s as if the ops had been made one by one.
  *
@@ -12,7 +12,7 @@
  * copy in and one copy out per chunk instead of per op, and mp->mtx taken
  * once per chunk. An ADD that needs the nest checks (the target is an
  * instance, or ours is watched) cannot run under mp->mtx, since the nest
- * mutex comes first in the lock order: mp_ctl() drops mp->mtx for that op
+ * mutex comes first in the lock order: mp_ctl_locked() drops mp->mtx for that op
  * and takes the single call's path.
  *
  * The array is copied in chunks of MP_BATCH_CHUNK entries on the stack:
@@ -42,7 +42,7 @@ static int mp_batch_op(struct mp_instance *mp, const struct minipoll_batch_op *o
 		ev.events = (__force __poll_t)op->events;
 		ev.data = op->data;
 	}
-	return mp_ctl(mp, op->op, op->fd, &ev, true);
+	return mp_ctl_locked(mp, op->op, op->fd, &ev);
 }
 
 long mp_ioctl_ctl_batch(struct mp_instance *mp, void __user *argp)

@@ -284,14 +284,14 @@ static __always_inline int mp_ctl_slow(struct mp_instance *mp, int op,
 
 /*
  * cf. do_epoll_ctl(); @ev was copied from user space unless op is DEL.
- * The single ctl calls this with @locked false; a batch calls it with
- * mp->mtx held (@locked true) and keeps it across ops, except for an ADD
- * that needs the nest checks, which drops it and takes the slow path.
+ * The single ctl calls this with @locked false; a batch, through
+ * mp_ctl_locked(), with mp->mtx held, which it keeps across ops except
+ * for an ADD that needs the nest checks: that one drops it and takes the
+ * slow path.
  *
- * Always inlined, with the helpers above but mp_insert(), so that
- * MINIPOLL_IOC_CTL gets a copy with @locked false folded and no calls on
- * the way; the batch calls mp_ctl(). What the calls cost: the MOD figures
- * in Documentation/performance.md, "Where minipoll's instructions go".
+ * Always inlined, with the helpers above but mp_insert(), so that each of
+ * the two callers gets a copy with @locked folded and no calls on the way
+ * (what the calls cost: the MOD probes in Documentation/performance.md).
  */
 static __always_inline int __mp_ctl(struct mp_instance *mp, int op, int fd,
 				    struct epoll_event *ev, bool locked)
@@ -324,9 +324,10 @@ out_fdput:
 	return error;
 }
 
-int mp_ctl(struct mp_instance *mp, int op, int fd, struct epoll_event *ev, bool locked)
+/* One op of a batch; the caller holds mp->mtx. */
+int mp_ctl_locked(struct mp_instance *mp, int op, int fd, struct epoll_event *ev)
 {
-	return __mp_ctl(mp, op, fd, ev, locked);
+	return __mp_ctl(mp, op, fd, ev, true);
 }
 
 long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp)

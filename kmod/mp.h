@@ -321,7 +321,7 @@ __poll_t mp_item_poll(struct mp_item *mpi, poll_table *pt, int depth);
 __poll_t mp_poll(struct file *file, poll_table *wait);
 
 /* ctl.c */
-int mp_ctl(struct mp_instance *mp, int op, int fd, struct epoll_event *ev, bool locked);
+int mp_ctl_locked(struct mp_instance *mp, int op, int fd, struct epoll_event *ev);
 long mp_ioctl_ctl(struct mp_instance *mp, void __user *argp);
 
 /* batch.c */
