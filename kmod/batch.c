@@ -12,8 +12,8 @@
  * copy in and one copy out per chunk instead of per op, and mp->mtx taken
  * once per chunk. An ADD that needs the nest checks (the target is an
  * instance, or ours is watched) cannot run under mp->mtx, since the nest
- * mutex comes first in the lock order: mp_ctl_locked() drops mp->mtx for that op
- * and takes the single call's path.
+ * mutex comes first in the lock order: mp_ctl_locked() drops mp->mtx for
+ * that op and takes the single call's path.
  *
  * The array is copied in chunks of MP_BATCH_CHUNK entries on the stack:
  * no allocation, and mp->mtx is released between chunks so that a long

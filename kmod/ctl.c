@@ -327,6 +327,7 @@ out_fdput:
 /* One op of a batch; the caller holds mp->mtx. */
 int mp_ctl_locked(struct mp_instance *mp, int op, int fd, struct epoll_event *ev)
 {
+	lockdep_assert_held(&mp->mtx);
 	return __mp_ctl(mp, op, fd, ev, true);
 }
 
