@@ -46,9 +46,12 @@
 	       sizeof(*__entry) - offsetof(typeof(*__entry), __data))
 
 /*
- * The events of an item start with its instance's id and its fd, as
- * fdinfo names an item; the events of an instance start with the id.
+ * The events of an instance start with its id; the events of an item
+ * with its instance's id and its fd, as fdinfo names an item.
  */
+#define MP_TRACE_INST_FIELDS __field(u64, id)
+#define mp_trace_inst_assign(inst)	(__entry->id = (inst)->id)
+
 #define MP_TRACE_ITEM_FIELDS __field(u64, id) __field(s32, fd)
 #define mp_trace_item_assign(item)					\
 	do {								\
@@ -187,11 +190,11 @@ TRACE_EVENT(minipoll_wait_sleep,
 	TP_PROTO(const struct mp_instance *mp, s64 timeout_ns),
 	TP_ARGS(mp, timeout_ns),
 	TP_STRUCT__entry(
-		__field(u64, id)
+		MP_TRACE_INST_FIELDS
 		__field(s64, timeout_ns)
 	),
 	TP_fast_assign(
-		__entry->id = mp->id;
+		mp_trace_inst_assign(mp);
 		__entry->timeout_ns = timeout_ns;
 	),
 	TP_printk("id=%llu timeout_ns=%lld", __entry->id, __entry->timeout_ns)
@@ -201,11 +204,11 @@ TRACE_EVENT(minipoll_wait_wake,
 	TP_PROTO(const struct mp_instance *mp, u32 reason),
 	TP_ARGS(mp, reason),
 	TP_STRUCT__entry(
-		__field(u64, id)
+		MP_TRACE_INST_FIELDS
 		__field(u32, reason)
 	),
 	TP_fast_assign(
-		__entry->id = mp->id;
+		mp_trace_inst_assign(mp);
 		__entry->reason = reason;
 		mp_trace_clear_tail();
 	),
@@ -220,12 +223,12 @@ TRACE_EVENT(minipoll_transfer_start,
 	TP_PROTO(const struct mp_instance *mp, int maxevents, u32 nr_ready),
 	TP_ARGS(mp, maxevents, nr_ready),
 	TP_STRUCT__entry(
-		__field(u64, id)
+		MP_TRACE_INST_FIELDS
 		__field(s32, maxevents)
 		__field(u32, nr_ready)
 	),
 	TP_fast_assign(
-		__entry->id = mp->id;
+		mp_trace_inst_assign(mp);
 		__entry->maxevents = maxevents;
 		__entry->nr_ready = nr_ready;
 	),
@@ -256,13 +259,13 @@ TRACE_EVENT(minipoll_transfer_end,
 		 u32 overflowed),
 	TP_ARGS(mp, delivered, requeued, overflowed),
 	TP_STRUCT__entry(
-		__field(u64, id)
+		MP_TRACE_INST_FIELDS
 		__field(s32, delivered)
 		__field(u32, requeued)
 		__field(u32, overflowed)
 	),
 	TP_fast_assign(
-		__entry->id = mp->id;
+		mp_trace_inst_assign(mp);
 		__entry->delivered = delivered;
 		__entry->requeued = requeued;
 		__entry->overflowed = overflowed;
@@ -277,12 +280,12 @@ TRACE_EVENT(minipoll_propagate,
 	TP_PROTO(const struct mp_instance *mp, __poll_t key, u32 pollers),
 	TP_ARGS(mp, key, pollers),
 	TP_STRUCT__entry(
-		__field(u64, id)
+		MP_TRACE_INST_FIELDS
 		__field(u32, key)
 		__field(u32, pollers)
 	),
 	TP_fast_assign(
-		__entry->id = mp->id;
+		mp_trace_inst_assign(mp);
 		__entry->key = (__force u32)key;
 		__entry->pollers = pollers;
 	),
