@@ -10,6 +10,8 @@
 #include <errno.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/single_threaded.h>
 
 #include "minipoll.h"
 
@@ -36,8 +38,22 @@ MP_HIDDEN int mp_wait_ioctl(int mpfd, struct epoll_event *events, int maxevents,
 			    int use_timespec, const void *sigmask,
 			    size_t sigsetsize);
 
-/* wait.c: an ioctl that may block, as a cancellation point (see there). */
-MP_HIDDEN int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg);
+/*
+ * An ioctl that may block, as a cancellation point: wait.c says why and
+ * how. The single-threaded test is inline, as every wait pays it; the
+ * guard, for multi-threaded processes, is a call.
+ */
+MP_HIDDEN extern const volatile char *mp_libc_single_threaded;
+MP_HIDDEN int mp_ioctl_async_cancel(int fd, unsigned long cmd, void *arg);
+
+static inline int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg)
+{
+	const volatile char *home = mp_libc_single_threaded;
+
+	if (__libc_single_threaded && home && *home)
+		return ioctl(fd, cmd, arg);
+	return mp_ioctl_async_cancel(fd, cmd, arg);
+}
 
 /*
  * After a failed ioctl on mpfd: did the call miss the instance, i.e. was

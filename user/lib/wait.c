@@ -7,7 +7,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
-#include <sys/single_threaded.h>
 
 #include "internal.h"
 
@@ -42,26 +41,16 @@ _Static_assert(sizeof(struct timespec) == 16 &&
  * once with dlsym(), catches that; each alone can only be late in turning
  * false, so both true means single-threaded. Not found: always guard.
  */
-static const volatile char *mp_libc_single_threaded;
+const volatile char *mp_libc_single_threaded;
 
 __attribute__((constructor)) static void mp_find_libc_single_threaded(void)
 {
 	mp_libc_single_threaded = dlsym(RTLD_NEXT, "__libc_single_threaded");
 }
 
-static inline int mp_single_threaded(void)
-{
-	const volatile char *home = mp_libc_single_threaded;
-
-	return __libc_single_threaded && home && *home;
-}
-
-int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg)
+__attribute__((noinline)) int mp_ioctl_async_cancel(int fd, unsigned long cmd, void *arg)
 {
 	int oldtype, ret, err;
-
-	if (mp_single_threaded())
-		return ioctl(fd, cmd, arg);
 
 	pthread_setcanceltype(PTHREAD_CANCEL_ASYNCHRONOUS, &oldtype);
 	ret = ioctl(fd, cmd, arg);
@@ -71,11 +60,12 @@ int mp_ioctl_cancellable(int fd, unsigned long cmd, void *arg)
 	return ret;
 }
 
-int mp_wait_ioctl(int mpfd, struct epoll_event *events, int maxevents,
-		  int timeout_ms, const struct timespec *timeout,
-		  int use_timespec, const void *sigmask, size_t sigsetsize)
+static inline void mp_wait_block(struct minipoll_wait *w, struct epoll_event *events,
+				 int maxevents, int timeout_ms,
+				 const struct timespec *timeout, int use_timespec,
+				 const void *sigmask, size_t sigsetsize)
 {
-	struct minipoll_wait wait = {
+	*w = (struct minipoll_wait){
 		.events		= (uintptr_t)events,
 		.maxevents	= maxevents,
 		.timeout_ms	= timeout_ms,
@@ -84,19 +74,49 @@ int mp_wait_ioctl(int mpfd, struct epoll_event *events, int maxevents,
 		.sigsetsize	= sigmask ? sigsetsize : 0,
 		.flags		= use_timespec ? MINIPOLL_WAIT_TIMESPEC : 0,
 	};
+}
 
-	return mp_ioctl_cancellable(mpfd, MINIPOLL_IOC_WAIT, &wait);
+int mp_wait_ioctl(int mpfd, struct epoll_event *events, int maxevents,
+		  int timeout_ms, const struct timespec *timeout,
+		  int use_timespec, const void *sigmask, size_t sigsetsize)
+{
+	struct minipoll_wait w;
+
+	mp_wait_block(&w, events, maxevents, timeout_ms, timeout, use_timespec,
+		      sigmask, sigsetsize);
+	return mp_ioctl_cancellable(mpfd, MINIPOLL_IOC_WAIT, &w);
+}
+
+/*
+ * A public wait failed: if it missed the instance, replay it for epoll's
+ * errno. The call's arguments are read back from its block, so that the
+ * common path keeps none of them alive across the ioctl (no registers to
+ * save and restore on every wait).
+ */
+static __attribute__((noinline, cold)) int mp_wait_failed(int mpfd,
+							  const struct minipoll_wait *w)
+{
+	struct epoll_event *events = (void *)(uintptr_t)w->events;
+	const sigset_t *sigmask = (const void *)(uintptr_t)w->sigmask;
+
+	if (!mp_missed_instance(mpfd, errno))
+		return -1;
+	if (w->flags & MINIPOLL_WAIT_TIMESPEC)
+		return mp_replay_pwait2(events, w->maxevents,
+					(const void *)(uintptr_t)w->timeout, sigmask);
+	return mp_replay_pwait(events, w->maxevents, w->timeout_ms, sigmask);
 }
 
 int minipoll_pwait(int mpfd, struct epoll_event *events, int maxevents,
 		   int timeout, const sigset_t *sigmask)
 {
-	int ret = mp_wait_ioctl(mpfd, events, maxevents, timeout, NULL, 0,
-				sigmask, MP_KERNEL_SIGSET_SIZE);
+	struct minipoll_wait w;
+	int ret;
 
-	if (ret < 0 && mp_missed_instance(mpfd, errno))
-		return mp_replay_pwait(events, maxevents, timeout, sigmask);
-	return ret;
+	mp_wait_block(&w, events, maxevents, timeout, NULL, 0, sigmask,
+		      MP_KERNEL_SIGSET_SIZE);
+	ret = mp_ioctl_cancellable(mpfd, MINIPOLL_IOC_WAIT, &w);
+	return ret < 0 ? mp_wait_failed(mpfd, &w) : ret;
 }
 
 int minipoll_wait(int mpfd, struct epoll_event *events, int maxevents,
@@ -108,10 +128,11 @@ int minipoll_wait(int mpfd, struct epoll_event *events, int maxevents,
 int minipoll_pwait2(int mpfd, struct epoll_event *events, int maxevents,
 		    const struct timespec *timeout, const sigset_t *sigmask)
 {
-	int ret = mp_wait_ioctl(mpfd, events, maxevents, 0, timeout, 1,
-				sigmask, MP_KERNEL_SIGSET_SIZE);
+	struct minipoll_wait w;
+	int ret;
 
-	if (ret < 0 && mp_missed_instance(mpfd, errno))
-		return mp_replay_pwait2(events, maxevents, timeout, sigmask);
-	return ret;
+	mp_wait_block(&w, events, maxevents, 0, timeout, 1, sigmask,
+		      MP_KERNEL_SIGSET_SIZE);
+	ret = mp_ioctl_cancellable(mpfd, MINIPOLL_IOC_WAIT, &w);
+	return ret < 0 ? mp_wait_failed(mpfd, &w) : ret;
 }
