@@ -65,61 +65,6 @@ struct field {
 #define FIELD(type, m, k) { #m, offsetof(type, m), sizeof(((type *)0)->m), k }
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-#define DUMP_FIELD(m, k) FIELD(struct minipoll_dump, m, k)
-static const struct field dump_fields[] = {
-	DUMP_FIELD(items, F_VAL), DUMP_FIELD(wqs, F_VAL),
-	DUMP_FIELD(max_items, F_VAL), DUMP_FIELD(max_wqs, F_VAL),
-	DUMP_FIELD(nr_items, F_VAL), DUMP_FIELD(nr_wqs, F_VAL),
-	DUMP_FIELD(nr_ready, F_VAL), DUMP_FIELD(nr_ovf, F_VAL),
-	DUMP_FIELD(nr_waiters, F_VAL), DUMP_FIELD(nr_pollers, F_VAL),
-	DUMP_FIELD(id, F_VAL), DUMP_FIELD(root, F_VAL),
-	DUMP_FIELD(flags, F_ZERO), DUMP_FIELD(__reserved, F_ZERO),
-};
-
-#define ITEM_FIELD(m, k) FIELD(struct minipoll_dump_item, m, k)
-static const struct field item_fields[] = {
-	ITEM_FIELD(data, F_VAL), ITEM_FIELD(file_id, F_VAL), ITEM_FIELD(fd, F_VAL),
-	ITEM_FIELD(events, F_VAL), ITEM_FIELD(parent, F_VAL), ITEM_FIELD(left, F_VAL),
-	ITEM_FIELD(right, F_VAL), ITEM_FIELD(ready_pos, F_VAL),
-	ITEM_FIELD(ovf_pos, F_VAL), ITEM_FIELD(first_wq, F_VAL),
-	ITEM_FIELD(nr_wqs, F_VAL), ITEM_FIELD(callbacks, F_VAL),
-	ITEM_FIELD(deliveries, F_VAL), ITEM_FIELD(ignored, F_VAL),
-	ITEM_FIELD(color, F_VAL), ITEM_FIELD(state, F_VAL),
-	ITEM_FIELD(__pad, F_ZERO), ITEM_FIELD(kind, F_STR),
-};
-
-#define WQ_FIELD(m, k) FIELD(struct minipoll_dump_wq, m, k)
-static const struct field wq_fields[] = {
-	WQ_FIELD(head_id, F_VAL), WQ_FIELD(item, F_VAL), WQ_FIELD(flags, F_VAL),
-	WQ_FIELD(queue_len, F_VAL), WQ_FIELD(__pad, F_ZERO), WQ_FIELD(owner, F_STR),
-};
-
-#define SETUP_FIELD(m, k) FIELD(struct minipoll_ring_setup, m, k)
-static const struct field setup_fields[] = {
-	SETUP_FIELD(entries, F_VAL), SETUP_FIELD(flags, F_ZERO), SETUP_FIELD(size, F_VAL),
-	SETUP_FIELD(events_off, F_VAL), SETUP_FIELD(__reserved, F_ZERO),
-};
-
-#define HDR_FIELD(m, k) FIELD(struct minipoll_ring_hdr, m, k)
-static const struct field hdr_fields[] = {
-	HDR_FIELD(head, F_VAL), HDR_FIELD(lock, F_VAL), HDR_FIELD(__pad0, F_ZERO),
-	HDR_FIELD(tail, F_VAL), HDR_FIELD(__pad1, F_ZERO), HDR_FIELD(entries, F_VAL),
-	HDR_FIELD(mask, F_VAL), HDR_FIELD(fills, F_VAL), HDR_FIELD(queued, F_VAL),
-	HDR_FIELD(feeding, F_VAL), HDR_FIELD(__pad2, F_ZERO),
-};
-
-#define SLOT_FIELD(m, k) FIELD(struct minipoll_ring_event, m, k)
-static const struct field slot_fields[] = {
-	SLOT_FIELD(events, F_VAL), SLOT_FIELD(__pad, F_ZERO), SLOT_FIELD(data, F_VAL),
-};
-
-#define OP_FIELD(m, k) FIELD(struct minipoll_batch_op, m, k)
-static const struct field op_fields[] = {
-	OP_FIELD(op, F_VAL), OP_FIELD(fd, F_VAL), OP_FIELD(events, F_VAL),
-	OP_FIELD(flags, F_ZERO), OP_FIELD(data, F_VAL), OP_FIELD(result, F_VAL),
-	OP_FIELD(__reserved, F_ZERO),
-};
-
 struct layout {
 	const char *name;
 	size_t size;
@@ -127,15 +72,61 @@ struct layout {
 	size_t nfields;
 };
 
-#define LAYOUT(var, type, f) \
-	static const struct layout var = { #type, sizeof(type), f, ARRAY_LEN(f) }
-LAYOUT(dump_layout, struct minipoll_dump, dump_fields);
-LAYOUT(item_layout, struct minipoll_dump_item, item_fields);
-LAYOUT(wq_layout, struct minipoll_dump_wq, wq_fields);
-LAYOUT(setup_layout, struct minipoll_ring_setup, setup_fields);
-LAYOUT(hdr_layout, struct minipoll_ring_hdr, hdr_fields);
-LAYOUT(slot_layout, struct minipoll_ring_event, slot_fields);
-LAYOUT(op_layout, struct minipoll_batch_op, op_fields);
+/*
+ * LAYOUT(var, rows...) describes the struct that LAYOUT_OF names, defined
+ * just before it: every row is one field with its kind, VAL(), ZERO() or
+ * STR(), in the header's order (the order of the messages).
+ */
+#define VAL(m)		FIELD(LAYOUT_OF, m, F_VAL)
+#define ZERO(m)		FIELD(LAYOUT_OF, m, F_ZERO)
+#define STR(m)		FIELD(LAYOUT_OF, m, F_STR)
+#define QUOTE_(x)	#x
+#define QUOTE(x)	QUOTE_(x)
+#define LAYOUT(var, ...)						\
+	static const struct field var##_fields[] = { __VA_ARGS__ };	\
+	static const struct layout var = {				\
+		QUOTE(LAYOUT_OF), sizeof(LAYOUT_OF),			\
+		var##_fields, ARRAY_LEN(var##_fields)			\
+	}
+
+#define LAYOUT_OF struct minipoll_dump
+LAYOUT(dump_layout,
+	VAL(items), VAL(wqs), VAL(max_items), VAL(max_wqs), VAL(nr_items), VAL(nr_wqs),
+	VAL(nr_ready), VAL(nr_ovf), VAL(nr_waiters), VAL(nr_pollers), VAL(id), VAL(root),
+	ZERO(flags), ZERO(__reserved));
+#undef LAYOUT_OF
+
+#define LAYOUT_OF struct minipoll_dump_item
+LAYOUT(item_layout,
+	VAL(data), VAL(file_id), VAL(fd), VAL(events), VAL(parent), VAL(left), VAL(right),
+	VAL(ready_pos), VAL(ovf_pos), VAL(first_wq), VAL(nr_wqs), VAL(callbacks),
+	VAL(deliveries), VAL(ignored), VAL(color), VAL(state), ZERO(__pad), STR(kind));
+#undef LAYOUT_OF
+
+#define LAYOUT_OF struct minipoll_dump_wq
+LAYOUT(wq_layout,
+	VAL(head_id), VAL(item), VAL(flags), VAL(queue_len), ZERO(__pad), STR(owner));
+#undef LAYOUT_OF
+
+#define LAYOUT_OF struct minipoll_ring_setup
+LAYOUT(setup_layout,
+	VAL(entries), ZERO(flags), VAL(size), VAL(events_off), ZERO(__reserved));
+#undef LAYOUT_OF
+
+#define LAYOUT_OF struct minipoll_ring_hdr
+LAYOUT(hdr_layout,
+	VAL(head), VAL(lock), ZERO(__pad0), VAL(tail), ZERO(__pad1), VAL(entries),
+	VAL(mask), VAL(fills), VAL(queued), VAL(feeding), ZERO(__pad2));
+#undef LAYOUT_OF
+
+#define LAYOUT_OF struct minipoll_ring_event
+LAYOUT(slot_layout, VAL(events), ZERO(__pad), VAL(data));
+#undef LAYOUT_OF
+
+#define LAYOUT_OF struct minipoll_batch_op
+LAYOUT(op_layout,
+	VAL(op), VAL(fd), VAL(events), ZERO(flags), VAL(data), VAL(result), ZERO(__reserved));
+#undef LAYOUT_OF
 
 static const struct layout *const layouts[] = {
 	&dump_layout, &item_layout, &wq_layout, &setup_layout, &hdr_layout,
@@ -304,6 +295,27 @@ static void targets_close(struct targets *t)
 		close(t->fds[i]);
 }
 
+/* An epoll instance and a minipoll one, to be given the same items. */
+static void open_pair(struct __test_metadata *_metadata, int *ep, int *mp)
+{
+	*ep = epoll_create1(EPOLL_CLOEXEC);
+	*mp = open(MINIPOLL_DEVICE, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, *ep);
+	ASSERT_LE(0, *mp);
+}
+
+/* Every target in epoll @ep and minipoll @mp alike: IN|OUT, data @base + its index. */
+static void watch_targets(struct __test_metadata *_metadata, const struct targets *t,
+			  int ep, int mp, uint64_t base)
+{
+	for (int i = 0; i < t->n; i++) {
+		struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT, .data.u64 = base + i };
+
+		ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, t->fds[i], &ev));
+		ASSERT_EQ(0, mp_ctl(mp, EPOLL_CTL_ADD, t->fds[i], ev.events, ev.data.u64));
+	}
+}
+
 struct dump_buf {
 	struct minipoll_dump d;
 	struct minipoll_dump_item items[MAX_ITEMS + 2];
@@ -393,19 +405,8 @@ TEST(wait_events_as_epoll)
 
 	NEED_MINIPOLL();
 	targets_open(_metadata, &t);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	mp = open(MINIPOLL_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, ep);
-	ASSERT_LE(0, mp);
-	for (i = 0; i < t.n; i++) {
-		struct epoll_event ev = {
-			.events = EPOLLIN | EPOLLOUT,
-			.data.u64 = 0x1122334455660000ULL + i,
-		};
-
-		ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, t.fds[i], &ev));
-		ASSERT_EQ(0, mp_ctl(mp, EPOLL_CTL_ADD, t.fds[i], ev.events, ev.data.u64));
-	}
+	open_pair(_metadata, &ep, &mp);
+	watch_targets(_metadata, &t, ep, mp, 0x1122334455660000ULL);
 	/* Fewer slots than ready items: a full array, then the rest. */
 	for (i = 0; i < 3; i++) {
 		memset(e_ev, POISON, sizeof(e_ev));
@@ -447,10 +448,7 @@ TEST(ring_every_byte)
 
 	NEED_MINIPOLL();
 	targets_open(_metadata, &t);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	mp = open(MINIPOLL_DEVICE, O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, ep);
-	ASSERT_LE(0, mp);
+	open_pair(_metadata, &ep, &mp);
 
 	memset(&s, POISON, sizeof(s));
 	s.entries = entries;
@@ -476,15 +474,7 @@ TEST(ring_every_byte)
 			break;
 		}
 
-	for (i = 0; i < (unsigned int)t.n; i++) {
-		struct epoll_event ev = {
-			.events = EPOLLIN | EPOLLOUT,
-			.data.u64 = 0x5566778800000000ULL + i,
-		};
-
-		ASSERT_EQ(0, epoll_ctl(ep, EPOLL_CTL_ADD, t.fds[i], &ev));
-		ASSERT_EQ(0, mp_ctl(mp, EPOLL_CTL_ADD, t.fds[i], ev.events, ev.data.u64));
-	}
+	watch_targets(_metadata, &t, ep, mp, 0x5566778800000000ULL);
 	/* Two fills: the second one writes the slots again, from the start. */
 	for (fill = 0; fill < 2; fill++) {
 		int got = ioctl(mp, MINIPOLL_IOC_RING_WAIT, &w);

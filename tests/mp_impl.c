@@ -48,27 +48,25 @@ static int mp_pwait_raw(int epfd, struct epoll_event *events, int maxevents, int
 	return mp_raw_wait(epfd, events, maxevents, timeout, use_ts, ts, sigmask, sigsetsize);
 }
 
-const struct mp_impl mp_epoll = {
-	.name = "epoll",
-	.create = epoll_create,
-	.create1 = epoll_create1,
-	.ctl = epoll_ctl,
-	.wait = epoll_wait,
-	.pwait = epoll_pwait,
-	.pwait2 = epoll_pwait2,
-	.pwait_raw = ep_pwait_raw,
-};
+/*
+ * An implementation is one family of calls, prefix_create() to
+ * prefix_pwait2(), and its raw wait. The family is named once so that a
+ * table cannot mix in another's call: a minipoll table with one epoll call
+ * in it would compare epoll with itself there, and always pass.
+ */
+#define MP_IMPL(impl_name, prefix, raw) {				\
+	.name = impl_name,						\
+	.create = prefix##_create,					\
+	.create1 = prefix##_create1,					\
+	.ctl = prefix##_ctl,						\
+	.wait = prefix##_wait,						\
+	.pwait = prefix##_pwait,					\
+	.pwait2 = prefix##_pwait2,					\
+	.pwait_raw = raw,						\
+}
 
-const struct mp_impl mp_minipoll = {
-	.name = "minipoll",
-	.create = minipoll_create,
-	.create1 = minipoll_create1,
-	.ctl = minipoll_ctl,
-	.wait = minipoll_wait,
-	.pwait = minipoll_pwait,
-	.pwait2 = minipoll_pwait2,
-	.pwait_raw = mp_pwait_raw,
-};
+const struct mp_impl mp_epoll = MP_IMPL("epoll", epoll, ep_pwait_raw);
+const struct mp_impl mp_minipoll = MP_IMPL("minipoll", minipoll, mp_pwait_raw);
 
 /*
  * Mutants: epoll with one deliberate bug each, to check that the scenarios
@@ -164,16 +162,7 @@ static int mut_create1(int flags)
 	return mut_errno(epoll_create1(flags));
 }
 
-const struct mp_impl mp_mutant = {
-	.name = "mutant",
-	.create = mut_create,
-	.create1 = mut_create1,
-	.ctl = mut_ctl,
-	.wait = mut_wait,
-	.pwait = mut_pwait,
-	.pwait2 = mut_pwait2,
-	.pwait_raw = mut_pwait_raw,
-};
+const struct mp_impl mp_mutant = MP_IMPL("mutant", mut, mut_pwait_raw);
 
 const struct mp_impl *mp_variant_impl(const struct mp_impl *impl)
 {
@@ -369,27 +358,6 @@ void tr_fdinfo(struct mp_tr *t, int line, int epfd, bool sorted)
 		tr_printf(t, "    %s\n", lines[i].text);
 	}
 	tr_printf(t, "    (%d items)\n", n);
-}
-
-int mp_fdinfo_tfds(int epfd, int fd, int *fds, int max)
-{
-	char path[64], buf[256];
-	int n = 0, tfd;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", epfd);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	while (fgets(buf, sizeof(buf), f)) {
-		if (sscanf(buf, "tfd: %d", &tfd) != 1 || (fd >= 0 && tfd != fd))
-			continue;
-		if (n < max)
-			fds[n] = tfd;
-		n++;
-	}
-	fclose(f);
-	return n;
 }
 
 /* ------------------------------------------------------------------------ */

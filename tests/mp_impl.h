@@ -71,6 +71,8 @@
 #endif
 /* mp_evstr() and the operations fuzz_test runs */
 #include "mp_ops.h"
+/* mp_fdinfo_tfds(): the items an instance's fdinfo lists */
+#include "mp_fdinfo.h"
 
 /* ------------------------------------------------------------------------ */
 /* Implementations */
@@ -411,12 +413,6 @@ int mp_tmpdir(char *buf, size_t len);	/* a fresh writable directory */
  */
 short mp_await(int fd, short mask, int ms);
 int mp_await_backlog(int listener, int n, int ms);
-/*
- * Items in epfd's fdinfo (all of them with fd -1, else those whose tfd is
- * fd): the count, and the tfds of the first max in fds (may be NULL when
- * max is 0) in the order listed, the rbtree order. -1 if it cannot be read.
- */
-int mp_fdinfo_tfds(int epfd, int fd, int *fds, int max);
 int mp_next_fd(void);			/* the lowest free fd number */
 int mp_raise_nofile(int want);		/* RLIMIT_NOFILE soft limit to >= want */
 

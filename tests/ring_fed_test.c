@@ -37,14 +37,6 @@ static struct minipoll_ring *fed_ring(const struct mp_impl *I, int ep, unsigned 
 	REQUIRE(I != &mp_minipoll || r);				\
 } while (0)
 
-/* An instance with a fed ring of @entries (on minipoll), and @n pipes watched with @flags. */
-#define FED_PIPES(entries, n, flags) do {				\
-	ep = I->create1(EPOLL_CLOEXEC);					\
-	REQUIRE(ep >= 0);						\
-	RING(entries);							\
-	REQUIRE(pipes(I, ep, p, n, flags));				\
-} while (0)
-
 /* N pipes watched with @flags (data i), none written yet. */
 static bool pipes(const struct mp_impl *I, int ep, int (*p)[2], int n, uint32_t flags)
 {
@@ -55,6 +47,35 @@ static bool pipes(const struct mp_impl *I, int ep, int (*p)[2], int n, uint32_t 
 			return false;
 	return true;
 }
+
+/*
+ * FED_SCENARIO(name, entries, n, flags): a scenario whose body starts on an
+ * instance with a fed ring of @entries (on minipoll) and @n pipes watched
+ * with @flags, none written yet; the ring is closed after the body. The
+ * body gets evs, r, ep and p (room for FED_MAX_PIPES, so that it may watch
+ * more) as the other scenarios declare them, so that its steps read alike.
+ */
+#define FED_MAX_PIPES	10
+#define FED_SCENARIO(name, entries, n, flags)				\
+	static void steps_##name(struct mp_tr *t, const struct mp_impl *I,	\
+			       struct epoll_event *evs, struct minipoll_ring *r, \
+			       int ep, int (*p)[2]);			\
+	MP_SCENARIO(fed, name)						\
+	{								\
+		struct epoll_event evs[16];				\
+		struct minipoll_ring *r;				\
+		int ep, p[FED_MAX_PIPES][2];				\
+									\
+		ep = I->create1(EPOLL_CLOEXEC);				\
+		REQUIRE(ep >= 0);					\
+		RING(entries);						\
+		REQUIRE(pipes(I, ep, p, n, flags));			\
+		steps_##name(t, I, evs, r, ep, p);			\
+		minipoll_ring_close(r);					\
+	}								\
+	static void steps_##name(struct mp_tr *t, const struct mp_impl *I,	\
+			       struct epoll_event *evs, struct minipoll_ring *r, \
+			       int ep, int (*p)[2])
 
 /* Edges published as they happen, merged until harvested, in wake order. */
 MP_SCENARIO(fed, edges_in_wake_order)
@@ -116,13 +137,8 @@ MP_SCENARIO(fed, ready_at_add)
 }
 
 /* One-shot: disarmed when published; MOD re-arms and reports again. */
-MP_SCENARIO(fed, oneshot)
+FED_SCENARIO(oneshot, 4, 3, EPOLLONESHOT)
 {
-	struct epoll_event evs[16];
-	struct minipoll_ring *r;
-	int ep, p[3][2];
-
-	FED_PIPES(4, 3, EPOLLONESHOT);
 	REQUIRE(mp_put(p[1][1], "a") == 1 && mp_put(p[0][1], "b") == 1);
 	REQUIRE(mp_put(p[1][1], "c") == 1);	/* disarmed: nothing more */
 	RW(16, 0);
@@ -132,17 +148,11 @@ MP_SCENARIO(fed, oneshot)
 	REQUIRE(I->ctl(ep, EPOLL_CTL_MOD, p[2][0], EV(EPOLLIN | EPOLLONESHOT | EPOLLET, 9)) == 0);
 	REQUIRE(mp_put(p[2][1], "d") == 1);
 	RW(16, 0);
-	minipoll_ring_close(r);
 }
 
 /* DEL, MOD and close of items whose entry is not harvested yet. */
-MP_SCENARIO(fed, ctl_with_entries_in_flight)
+FED_SCENARIO(ctl_with_entries_in_flight, 8, 4, EPOLLET)
 {
-	struct epoll_event evs[16];
-	struct minipoll_ring *r;
-	int ep, p[4][2];
-
-	FED_PIPES(8, 4, EPOLLET);
 	REQUIRE(mp_put(p[0][1], "a") == 1 && mp_put(p[1][1], "b") == 1);
 	REQUIRE(mp_put(p[2][1], "c") == 1 && mp_put(p[3][1], "d") == 1);
 	REQUIRE(I->ctl(ep, EPOLL_CTL_DEL, p[1][0], NULL) == 0);
@@ -155,18 +165,14 @@ MP_SCENARIO(fed, ctl_with_entries_in_flight)
 	REQUIRE(mp_put(p[3][1], "f") == 1);
 	REQUIRE(I->ctl(ep, EPOLL_CTL_MOD, p[3][0], EV(EPOLLOUT | EPOLLET, 34)) == 0);
 	RW(16, 0);			/* a read end is never writable: nothing */
-	minipoll_ring_close(r);
 	close(p[2][1]);
 }
 
 /* More edges than slots: the rest goes through the ready list, in order. */
-MP_SCENARIO(fed, overflow_keeps_order)
+FED_SCENARIO(overflow_keeps_order, 4, 10, EPOLLET)
 {
-	struct epoll_event evs[16];
-	struct minipoll_ring *r;
-	int ep, p[10][2], i;
+	int i;
 
-	FED_PIPES(4, 10, EPOLLET);
 	for (i = 9; i >= 0; i--)
 		REQUIRE(mp_put(p[i][1], "x") == 1);
 	RW(16, 0);			/* all ten, in the order they woke */
@@ -178,34 +184,22 @@ MP_SCENARIO(fed, overflow_keeps_order)
 	RW(3, 0);
 	RW(3, 0);
 	RW(16, 0);
-	minipoll_ring_close(r);
 }
 
 /* Wake-ups that say nothing (a pipe's writer goes away) take the ready list. */
-MP_SCENARIO(fed, keyless_wakeup)
+FED_SCENARIO(keyless_wakeup, 8, 3, EPOLLET)
 {
-	struct epoll_event evs[16];
-	struct minipoll_ring *r;
-	int ep, p[3][2];
-
-	FED_PIPES(8, 3, EPOLLET);
 	REQUIRE(mp_put(p[0][1], "a") == 1);
 	REQUIRE(close(p[1][1]) == 0);		/* hang-up: no key */
 	REQUIRE(mp_put(p[2][1], "b") == 1);
 	RW(16, 0);
 	REQUIRE(close(p[2][1]) == 0);
 	RW(16, 0);
-	minipoll_ring_close(r);
 }
 
 /* The first level-triggered item ends the feeding; epoll's LT from then on. */
-MP_SCENARIO(fed, level_triggered_item_ends_feeding)
+FED_SCENARIO(level_triggered_item_ends_feeding, 8, 2, EPOLLET)
 {
-	struct epoll_event evs[16];
-	struct minipoll_ring *r;
-	int ep, p[3][2];
-
-	FED_PIPES(8, 2, EPOLLET);
 	REQUIRE(mp_put(p[0][1], "a") == 1);	/* published */
 	REQUIRE(pipes(I, ep, p + 2, 1, 0));
 	REQUIRE(mp_put(p[2][1], "b") == 1 && mp_put(p[1][1], "c") == 1);
@@ -216,7 +210,6 @@ MP_SCENARIO(fed, level_triggered_item_ends_feeding)
 	REQUIRE(mp_put(p[0][1], "d") == 1);
 	RW(16, 0);
 	RW(16, 0);
-	minipoll_ring_close(r);
 }
 
 /* The instance is readable for poll() and a parent while entries wait. */

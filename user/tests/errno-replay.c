@@ -21,6 +21,8 @@
 
 #include <minipoll.h>
 
+#include "mp_fdinfo.h"
+
 #define BAD_PTR ((void *)1)
 
 static int checks, failures;
@@ -133,22 +135,6 @@ static void check_waits(int mpfd, int epfd, const char *mpname)
 	}
 }
 
-static int count_items(int ep)
-{
-	char path[64], line[256];
-	int items = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", ep);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		items += strncmp(line, "tfd:", 4) == 0;
-	fclose(f);
-	return items;
-}
-
 static void check_create_and_is_instance(int pipe_r)
 {
 	int fd, err;
@@ -196,7 +182,7 @@ int main(void)
 	check_waits(p[0], p[0], "pipe");
 	check_waits(ep, p[0], "epoll");
 	checks++;
-	if (count_items(ep) != 0) {
+	if (mp_fdinfo_tfds(ep, -1, NULL, 0) != 0) {
 		failures++;
 		printf("not ok: the real epoll's interest set changed\n");
 	}
