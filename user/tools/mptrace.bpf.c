@@ -94,23 +94,6 @@ static __always_inline struct mpt_stats *stats_of(__u32 impl, __u64 inst)
 	return bpf_map_lookup_elem(&stats, &k);
 }
 
-/* The calling process owns the instance for the table's label. */
-static __always_inline void set_owner(struct mpt_stats *s, __s32 fd)
-{
-	s->owner_tgid = bpf_get_current_pid_tgid() >> 32;
-	s->owner_fd = fd;
-	bpf_get_current_comm(s->owner_comm, sizeof(s->owner_comm));
-}
-
-static __always_inline void stamp(__u32 impl, __u64 inst)
-{
-	struct mpt_key k = { .impl = impl, .inst = inst };
-	__u64 now = bpf_ktime_get_ns();
-
-	/* Only the oldest pending callback counts: keep an existing stamp. */
-	bpf_map_update_elem(&first_cb, &k, &now, BPF_NOEXIST);
-}
-
 static __always_inline __u32 slot_of(__u64 ns)
 {
 	__u64 us = ns / 1000;
@@ -126,27 +109,72 @@ static __always_inline __u32 slot_of(__u64 ns)
 	return slot;
 }
 
-/* A wait on the instance returned n > 0 events: count, end the sample. */
-static __always_inline void returned(__u32 impl, __u64 inst,
-				     struct mpt_stats *s, int n)
+/*
+ * A wake-up callback ran for one of the instance's items; ready: it may
+ * have made the item ready, which starts a latency sample.
+ */
+static __always_inline int callback(__u32 impl, __u64 inst, bool ready)
 {
 	struct mpt_key k = { .impl = impl, .inst = inst };
+	struct mpt_stats *s = stats_of(impl, inst);
+	__u64 now;
+
+	if (!s)
+		return 0;
+	__sync_fetch_and_add(&s->callbacks, 1);
+	if (!ready)
+		return 0;
+	/* Only the oldest pending callback counts: keep an existing stamp. */
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&first_cb, &k, &now, BPF_NOEXIST);
+	return 0;
+}
+
+/* A waiter sleeping on the instance was woken because events arrived. */
+static __always_inline int woken(__u32 impl, __u64 inst)
+{
+	struct mpt_stats *s = stats_of(impl, inst);
+
+	if (s)
+		__sync_fetch_and_add(&s->wakeups, 1);
+	return 0;
+}
+
+/*
+ * The calling process's call on the instance, made with its fd, returned
+ * n: a ctl 0, a wait the n > 0 events it delivered, which ends the latency
+ * sample. The caller owns the instance for the table's label.
+ */
+static __always_inline int ended(__u32 impl, __u64 inst, __s32 fd, int n)
+{
+	struct mpt_key k = { .impl = impl, .inst = inst };
+	struct mpt_stats *s = stats_of(impl, inst);
 	__u64 *t0, delta;
 	__u32 slot;
 
+	if (!s)
+		return 0;
+	s->owner_tgid = bpf_get_current_pid_tgid() >> 32;
+	s->owner_fd = fd;
+	bpf_get_current_comm(s->owner_comm, sizeof(s->owner_comm));
+	if (!n) {
+		__sync_fetch_and_add(&s->ctl, 1);
+		return 0;
+	}
 	__sync_fetch_and_add(&s->returns, 1);
 	__sync_fetch_and_add(&s->deliveries, n);
 	t0 = bpf_map_lookup_elem(&first_cb, &k);
 	if (!t0)
-		return;
+		return 0;
 	delta = bpf_ktime_get_ns() - *t0;
 	bpf_map_delete_elem(&first_cb, &k);
 	slot = slot_of(delta);
 	if (slot >= MPT_SLOTS)
-		return;
+		return 0;
 	__sync_fetch_and_add(&s->hist[slot], 1);
 	__sync_fetch_and_add(&s->lat_count, 1);
 	__sync_fetch_and_add(&s->lat_sum_ns, delta);
+	return 0;
 }
 
 /* ---- the real epoll ---- */
@@ -179,21 +207,12 @@ int BPF_KPROBE(ep_callback, wait_queue_entry_t *wait, unsigned int mode,
 	__u64 ep = (__u64)BPF_CORE_READ(epi, ep);
 	__u32 events = BPF_CORE_READ(epi, event.events);
 	__u32 pollflags = (__u32)(unsigned long)key;
-	struct mpt_stats *s;
 
 	if (!ep)
 		return 0;
-	s = stats_of(MPT_EPOLL, ep);
-	if (!s)
-		return 0;
-	__sync_fetch_and_add(&s->callbacks, 1);
-	/* As ep_poll_callback: disarmed, or a key the item does not want. */
-	if (!(events & ~EP_PRIVATE_BITS))
-		return 0;
-	if (pollflags && !(pollflags & events))
-		return 0;
-	stamp(MPT_EPOLL, ep);
-	return 0;
+	/* As ep_poll_callback: not when disarmed, nor for an unwanted key. */
+	return callback(MPT_EPOLL, ep, (events & ~EP_PRIVATE_BITS) &&
+			(!pollflags || (pollflags & events)));
 }
 
 /* A waiter in ep_poll woken from ep->wq: the entry's task says who. */
@@ -204,14 +223,10 @@ int BPF_KPROBE(ep_wake, struct wait_queue_entry *wq_entry)
 	__u64 id = ((__u64)BPF_CORE_READ(task, tgid) << 32) |
 		   (__u32)BPF_CORE_READ(task, pid);
 	struct ep_call *call = bpf_map_lookup_elem(&in_call, &id);
-	struct mpt_stats *s;
 
 	if (!call || !call->ep)
 		return 0;
-	s = stats_of(MPT_EPOLL, call->ep);
-	if (s)
-		__sync_fetch_and_add(&s->wakeups, 1);
-	return 0;
+	return woken(MPT_EPOLL, call->ep);
 }
 
 static __always_inline int enter(int epfd)
@@ -232,21 +247,12 @@ static __always_inline int leave(long ret, bool wait)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ep_call *call = bpf_map_lookup_elem(&in_call, &id);
-	struct mpt_stats *s;
 	int n = (int)ret;
 
 	if (!call)
 		return 0;
-	if (wait ? n > 0 : n == 0) {
-		s = stats_of(MPT_EPOLL, call->ep);
-		if (s) {
-			set_owner(s, call->epfd);
-			if (wait)
-				returned(MPT_EPOLL, call->ep, s, n);
-			else
-				__sync_fetch_and_add(&s->ctl, 1);
-		}
-	}
+	if (wait ? n > 0 : n == 0)
+		ended(MPT_EPOLL, call->ep, call->epfd, n);
 	bpf_map_delete_elem(&in_call, &id);
 	return 0;
 }
@@ -292,74 +298,47 @@ static __always_inline __s32 mp_owner_fd(void)
 	return (__s32)BPF_CORE_READ(regs, di);
 }
 
-static __always_inline int mp_ctl(__u64 inst)
-{
-	struct mpt_stats *s = stats_of(MPT_MINIPOLL, inst);
-
-	if (s) {
-		set_owner(s, mp_owner_fd());
-		__sync_fetch_and_add(&s->ctl, 1);
-	}
-	return 0;
-}
-
 SEC("tp/minipoll/minipoll_item_insert")
 int mp_insert(struct mp_tp_item_insert *ctx)
 {
-	return mp_ctl(ctx->id);
+	return ended(MPT_MINIPOLL, ctx->id, mp_owner_fd(), 0);
 }
 
 SEC("tp/minipoll/minipoll_item_modify")
 int mp_modify(struct mp_tp_item_modify *ctx)
 {
-	return mp_ctl(ctx->id);
+	return ended(MPT_MINIPOLL, ctx->id, mp_owner_fd(), 0);
 }
 
 /* Only EPOLL_CTL_DEL: the other removals are not the owner's calls. */
 SEC("tp/minipoll/minipoll_item_remove")
 int mp_remove(struct mp_tp_item_remove *ctx)
 {
-	return ctx->reason == 0 ? mp_ctl(ctx->id) : 0;
+	if (ctx->reason != 0)
+		return 0;
+	return ended(MPT_MINIPOLL, ctx->id, mp_owner_fd(), 0);
 }
 
 SEC("tp/minipoll/minipoll_callback")
 int mp_callback(struct mp_tp_callback *ctx)
 {
-	struct mpt_stats *s = stats_of(MPT_MINIPOLL, ctx->id);
-
-	if (!s)
-		return 0;
-	__sync_fetch_and_add(&s->callbacks, 1);
 	/* An event is on its way: queued, or in a fed ring. */
-	if (ctx->outcome <= MP_CB_ALREADY || ctx->outcome >= MP_CB_PUBLISHED)
-		stamp(MPT_MINIPOLL, ctx->id);
-	return 0;
+	return callback(MPT_MINIPOLL, ctx->id, ctx->outcome <= MP_CB_ALREADY ||
+			ctx->outcome >= MP_CB_PUBLISHED);
 }
 
 SEC("tp/minipoll/minipoll_wait_wake")
 int mp_wake(struct mp_tp_wait_wake *ctx)
 {
-	struct mpt_stats *s;
-
 	if (ctx->reason != MP_WAKE_EVENTS)
 		return 0;
-	s = stats_of(MPT_MINIPOLL, ctx->id);
-	if (s)
-		__sync_fetch_and_add(&s->wakeups, 1);
-	return 0;
+	return woken(MPT_MINIPOLL, ctx->id);
 }
 
 SEC("tp/minipoll/minipoll_transfer_end")
 int mp_transfer_end(struct mp_tp_transfer_end *ctx)
 {
-	struct mpt_stats *s;
-
 	if (ctx->delivered <= 0)
 		return 0;
-	s = stats_of(MPT_MINIPOLL, ctx->id);
-	if (s) {
-		set_owner(s, mp_owner_fd());
-		returned(MPT_MINIPOLL, ctx->id, s, ctx->delivered);
-	}
-	return 0;
+	return ended(MPT_MINIPOLL, ctx->id, mp_owner_fd(), ctx->delivered);
 }

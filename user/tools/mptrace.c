@@ -715,7 +715,6 @@ int main(int argc, char **argv)
 		/* Stopped by a signal or -d: the command goes too. */
 		kill(child, SIGTERM);
 		waitpid(child, &status, 0);
-		exited = true;
 	}
 	read_stats(fd);
 	summary(mp_now_s() - t0);
