@@ -30,44 +30,6 @@
 /* ------------------------------------------------------------------------ */
 /* Implementations */
 
-static int ep_pwait_raw(int epfd, struct epoll_event *events, int maxevents, int timeout,
-			bool use_ts, const struct timespec *ts, const void *sigmask,
-			size_t sigsetsize)
-{
-	if (use_ts)
-		return syscall(SYS_epoll_pwait2, epfd, events, maxevents, ts, sigmask,
-			       sigsetsize);
-	return syscall(SYS_epoll_pwait, epfd, events, maxevents, timeout, sigmask,
-		       sigsetsize);
-}
-
-static int mp_pwait_raw(int epfd, struct epoll_event *events, int maxevents, int timeout,
-			bool use_ts, const struct timespec *ts, const void *sigmask,
-			size_t sigsetsize)
-{
-	return mp_raw_wait(epfd, events, maxevents, timeout, use_ts, ts, sigmask, sigsetsize);
-}
-
-/*
- * An implementation is one family of calls, prefix_create() to
- * prefix_pwait2(), and its raw wait. The family is named once so that a
- * table cannot mix in another's call: a minipoll table with one epoll call
- * in it would compare epoll with itself there, and always pass.
- */
-#define MP_IMPL(impl_name, prefix, raw) {				\
-	.name = impl_name,						\
-	.create = prefix##_create,					\
-	.create1 = prefix##_create1,					\
-	.ctl = prefix##_ctl,						\
-	.wait = prefix##_wait,						\
-	.pwait = prefix##_pwait,					\
-	.pwait2 = prefix##_pwait2,					\
-	.pwait_raw = raw,						\
-}
-
-const struct mp_impl mp_epoll = MP_IMPL("epoll", epoll, ep_pwait_raw);
-const struct mp_impl mp_minipoll = MP_IMPL("minipoll", minipoll, mp_pwait_raw);
-
 /*
  * Mutants: epoll with one deliberate bug each, to check that the scenarios
  * notice. MP_MUTANT=name makes the minipoll variant run one instead of
@@ -148,7 +110,7 @@ static int mut_pwait2(int epfd, struct epoll_event *evs, int max, const struct t
 static int mut_pwait_raw(int epfd, struct epoll_event *evs, int max, int timeout, bool use_ts,
 			 const struct timespec *ts, const void *sigmask, size_t sigsetsize)
 {
-	return mut_events(ep_pwait_raw(epfd, evs, max, timeout, use_ts, ts, sigmask, sigsetsize),
+	return mut_events(mp_epoll.pwait_raw(epfd, evs, max, timeout, use_ts, ts, sigmask, sigsetsize),
 			  evs);
 }
 

@@ -3,9 +3,10 @@
  * mp_impl.h: the differential test kit shared by minipoll's test programs.
  *
  * Implementations
- *	struct mp_impl is one implementation of the epoll API: mp_epoll is
- *	libc's epoll (the oracle), mp_minipoll is libminipoll. Scenarios call
- *	only through the table, so one scenario body exercises either.
+ *	struct mp_impl (mp_api.h) is one implementation of the epoll API:
+ *	mp_epoll is libc's epoll (the oracle), mp_minipoll is libminipoll.
+ *	Scenarios call only through the table, so one scenario body
+ *	exercises either.
  *
  * Scenarios and transcripts
  *	A scenario is a function (struct mp_tr *t, const struct mp_impl *I)
@@ -71,44 +72,18 @@
 #endif
 /* mp_evstr() and the operations fuzz_test runs */
 #include "mp_ops.h"
+/* struct mp_impl, mp_epoll and mp_minipoll */
+#include "mp_api.h"
 /* mp_fdinfo_tfds(): the items an instance's fdinfo lists */
 #include "mp_fdinfo.h"
 
 /* ------------------------------------------------------------------------ */
 /* Implementations */
 
-struct mp_impl {
-	const char *name;
-	int (*create)(int size);
-	int (*create1)(int flags);
-	int (*ctl)(int epfd, int op, int fd, struct epoll_event *event);
-	int (*wait)(int epfd, struct epoll_event *events, int maxevents, int timeout);
-	int (*pwait)(int epfd, struct epoll_event *events, int maxevents, int timeout,
-		     const sigset_t *sigmask);
-	int (*pwait2)(int epfd, struct epoll_event *events, int maxevents,
-		      const struct timespec *timeout, const sigset_t *sigmask);
-	/*
-	 * The raw call with an explicit sigsetsize (libc always passes 8):
-	 * epoll_pwait/epoll_pwait2 by syscall(), minipoll's WAIT ioctl.
-	 * Only meaningful on a valid instance fd. ts == NULL with use_ts
-	 * means epoll_pwait2 with a NULL timeout.
-	 */
-	int (*pwait_raw)(int epfd, struct epoll_event *events, int maxevents,
-			 int timeout, bool use_ts, const struct timespec *ts,
-			 const void *sigmask, size_t sigsetsize);
-};
-
-extern const struct mp_impl mp_epoll;
-extern const struct mp_impl mp_minipoll;
-
 bool mp_have_minipoll(void);
 /* The implementation a variant runs: minipoll's, or a mutant under MP_MUTANT. */
 const struct mp_impl *mp_variant_impl(const struct mp_impl *impl);
 extern const struct mp_impl mp_mutant;
-
-/* Raw minipoll ioctls (mp_raw.c: it includes only the uapi header). */
-int mp_raw_wait(int fd, void *events, int maxevents, int timeout_ms,
-		bool use_ts, const void *ts, const void *sigmask, size_t sigsetsize);
 
 /* ------------------------------------------------------------------------ */
 /* Transcripts */

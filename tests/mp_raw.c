@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0 OR MIT
 /*
  * mp_raw.c: minipoll's WAIT ioctl called directly, for the one thing the
  * library cannot express: a sigsetsize other than libc's 8.

@@ -30,7 +30,7 @@
 
 #include <minipoll.h>
 
-#include "api.h"
+#include "mp_api.h"
 #include "tool.h"
 
 #define MAX_EVENTS	64
@@ -40,10 +40,10 @@
 const char mp_prog[] = "minipoll-echo";
 
 /* The server runs on the real epoll, on minipoll, or on each in turn. */
-static const struct mp_api *const impls[] = { &mp_api_epoll, &mp_api_minipoll };
+static const struct mp_impl *const impls[] = { &mp_epoll, &mp_minipoll };
 
 struct server {
-	const struct mp_api *impl;
+	const struct mp_impl *impl;
 	int inst;		/* the instance */
 	int lfd;		/* listening socket */
 	int stopfd;		/* eventfd: written when the clients are done */
@@ -165,7 +165,7 @@ static void *serve(void *arg)
 	}
 }
 
-static int server_open(struct server *s, const struct mp_api *impl)
+static int server_open(struct server *s, const struct mp_impl *impl)
 {
 	memset(s, 0, sizeof(*s));
 	s->impl = impl;
@@ -221,7 +221,7 @@ out:
 }
 
 /* One server on impl, nclients clients; 0 if every echo came back. */
-static int run(const struct mp_api *impl, int nclients, int rounds, int size)
+static int run(const struct mp_impl *impl, int nclients, int rounds, int size)
 {
 	static struct client clients[MAX_CLIENTS];
 	struct server s;

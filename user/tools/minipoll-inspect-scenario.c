@@ -23,7 +23,7 @@
 
 #include <minipoll.h>
 
-#include "api.h"
+#include "mp_api.h"
 #include "minipoll-inspect.h"
 #include "mp_ops.h"
 
@@ -103,7 +103,7 @@ static const struct {
 
 struct run {
 	const struct mpi_run_opts *o;
-	const struct mp_api *impl;	/* minipoll, or the real epoll */
+	const struct mp_impl *impl;	/* minipoll, or the real epoll */
 	struct mp_names nm;		/* the handles' names */
 	int *fd;			/* by handle; -1 closed, -2 never made */
 	int nfd;
@@ -385,7 +385,7 @@ static int step_close(struct run *r, const struct mp_op *o, int fd)
 }
 
 struct sleeper_arg {
-	const struct mp_api *impl;
+	const struct mp_impl *impl;
 	int fd;
 	int *woken;
 };
@@ -560,7 +560,7 @@ int mpi_run_script(const char *label, const char *text,
 		return 1;
 	}
 	r->o = o;
-	r->impl = o->epoll ? &mp_api_epoll : &mp_api_minipoll;
+	r->impl = o->epoll ? &mp_epoll : &mp_minipoll;
 	if (o->steps_dir && mkdir(o->steps_dir, 0755) < 0 && errno != EEXIST) {
 		mpi_err("%s: %s", o->steps_dir, strerror(errno));
 		ret = 1;

@@ -15,12 +15,12 @@
 
 #include <minipoll.h>
 
-#include "api.h"
+#include "mp_api.h"
 #include "mpbench.h"
 
 struct mpb_set {
 	int fd;				/* minipoll, epoll */
-	const struct mp_api *k;		/* their calls */
+	const struct mp_impl *k;	/* their calls */
 	/* poll: pfd[0..n), slot[fd] = index + 1 (0: not watched) */
 	struct pollfd *pfd;
 	long n, cap;
@@ -49,7 +49,7 @@ static int set_fd(struct mpb_set *s)
 
 /*
  * ---- minipoll and epoll: libminipoll's calls have epoll's signatures, so
- * one set of wrappers serves both, through struct mp_api ----
+ * one set of wrappers serves both, through struct mp_impl ----
  */
 static struct mpb_set *k_create(const struct mpb_impl *im, long cap)
 {
@@ -60,7 +60,7 @@ static struct mpb_set *k_create(const struct mpb_impl *im, long cap)
 	s->fd = s->k->create1(0);
 	if (s->fd < 0)
 		mp_die("%s_create1%s: %s", im->name,
-		       s->k == &mp_api_minipoll ? " (is minipoll.ko loaded?)" : "",
+		       s->k == &mp_minipoll ? " (is minipoll.ko loaded?)" : "",
 		       strerror(errno));
 	return s;
 }
@@ -239,11 +239,11 @@ static int sel_wait(struct mpb_set *s, struct epoll_event *out, int max, int tim
 }
 
 static const struct mpb_impl impl_minipoll = {
-	"minipoll", 1 << 20, &mp_api_minipoll, k_create, k_add, k_mod, k_del,
+	"minipoll", 1 << 20, &mp_minipoll, k_create, k_add, k_mod, k_del,
 	k_wait, k_destroy, set_fd,
 };
 static const struct mpb_impl impl_epoll = {
-	"epoll", 1 << 20, &mp_api_epoll, k_create, k_add, k_mod, k_del, k_wait,
+	"epoll", 1 << 20, &mp_epoll, k_create, k_add, k_mod, k_del, k_wait,
 	k_destroy, set_fd,
 };
 static const struct mpb_impl impl_poll = {

@@ -103,13 +103,13 @@ long mpb_passes(void (*pass)(void *ctx, uint64_t *t), void *ctx,
  * del in user space, as a program using them keeps it.
  */
 struct mpb_set;
-struct mp_api;
+struct mp_impl;
 
 struct mpb_impl {
 	const char *name;	/* "minipoll", "epoll", "poll", "select" */
 	long max_n;		/* the most fds it can watch here */
 	/* The calls of an interest set in the kernel; NULL for poll, select. */
-	const struct mp_api *api;
+	const struct mp_impl *api;
 	struct mpb_set *(*create)(const struct mpb_impl *im, long capacity);
 	int (*add)(struct mpb_set *s, int fd, uint32_t events);
 	int (*mod)(struct mpb_set *s, int fd, uint32_t events);
