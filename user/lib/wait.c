@@ -107,16 +107,22 @@ static __attribute__((noinline, cold)) int mp_wait_failed(int mpfd,
 	return mp_replay_pwait(events, w->maxevents, w->timeout_ms, sigmask);
 }
 
+/* The public waits' ioctl, and epoll's errno should it miss the instance. */
+static inline int mp_wait_or_replay(int mpfd, struct minipoll_wait *w)
+{
+	int ret = mp_ioctl_cancellable(mpfd, MINIPOLL_IOC_WAIT, w);
+
+	return ret < 0 ? mp_wait_failed(mpfd, w) : ret;
+}
+
 int minipoll_pwait(int mpfd, struct epoll_event *events, int maxevents,
 		   int timeout, const sigset_t *sigmask)
 {
 	struct minipoll_wait w;
-	int ret;
 
 	mp_wait_block(&w, events, maxevents, timeout, NULL, 0, sigmask,
 		      MP_KERNEL_SIGSET_SIZE);
-	ret = mp_ioctl_cancellable(mpfd, MINIPOLL_IOC_WAIT, &w);
-	return ret < 0 ? mp_wait_failed(mpfd, &w) : ret;
+	return mp_wait_or_replay(mpfd, &w);
 }
 
 int minipoll_wait(int mpfd, struct epoll_event *events, int maxevents,
@@ -129,10 +135,8 @@ int minipoll_pwait2(int mpfd, struct epoll_event *events, int maxevents,
 		    const struct timespec *timeout, const sigset_t *sigmask)
 {
 	struct minipoll_wait w;
-	int ret;
 
 	mp_wait_block(&w, events, maxevents, 0, timeout, 1, sigmask,
 		      MP_KERNEL_SIGSET_SIZE);
-	ret = mp_ioctl_cancellable(mpfd, MINIPOLL_IOC_WAIT, &w);
-	return ret < 0 ? mp_wait_failed(mpfd, &w) : ret;
+	return mp_wait_or_replay(mpfd, &w);
 }

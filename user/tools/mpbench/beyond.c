@@ -245,22 +245,20 @@ static int fed_writes_op(void *p, long i)
 	return 0;
 }
 
-static int fed_ring_op(void *p, long i)
+/* Take the K new edges: from the fed ring, or with epoll_wait(). */
+static int fed_harvest(struct fed_ctx *c)
 {
-	struct fed_ctx *c = p;
-
-	(void)i;
-	fed_signal(c);
-	return minipoll_ring_wait(c->ring, c->out, c->k, 0) == c->k ? 0 : (errno = EPROTO, -1);
+	return c->ring ? minipoll_ring_wait(c->ring, c->out, c->k, 0) :
+			 epoll_wait(c->epfd, c->out, c->k, 0);
 }
 
-static int fed_epoll_op(void *p, long i)
+static int fed_op(void *p, long i)
 {
 	struct fed_ctx *c = p;
 
 	(void)i;
 	fed_signal(c);
-	return epoll_wait(c->epfd, c->out, c->k, 0) == c->k ? 0 : (errno = EPROTO, -1);
+	return fed_harvest(c) == c->k ? 0 : (errno = EPROTO, -1);
 }
 
 /* The writes (t[0]), then their harvest (t[1]), timed apart. */
@@ -273,8 +271,7 @@ static void fed_pass(void *p, uint64_t *t)
 	t0 = mpb_now();
 	fed_signal(c);
 	t1 = mpb_now();
-	got = c->ring ? minipoll_ring_wait(c->ring, c->out, c->k, 0) :
-			epoll_wait(c->epfd, c->out, c->k, 0);
+	got = fed_harvest(c);
 	t2 = mpb_now();
 	if (got != c->k)
 		mp_die("ring_fed: harvested %d of %d: %s", got, c->k, strerror(errno));
@@ -304,7 +301,7 @@ void mpb_w_ring_fed(const struct mpb_impl *im, const int *fds, long n)
 	passes = mpb_passes(fed_pass, &c, c.k * 2000, t);
 	mpb_record(n, im->name, "%s_per_event", (double)t[1] / (passes * c.k));
 	mpb_record(n, im->name, "%s_per_event_with_wakeup",
-		   (mpb_measure(c.ring ? fed_ring_op : fed_epoll_op, &c, 3) - writes) / c.k);
+		   (mpb_measure(fed_op, &c, 3) - writes) / c.k);
 	mpb_close_fds(spare, c.k);
 	ring_set_destroy(im, s, c.ring);
 }
