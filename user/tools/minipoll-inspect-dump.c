@@ -36,6 +36,8 @@ int mpi_dump_fetch(int fd, struct mpi_dump *d)
 	unsigned int cap_items = 0, cap_wqs = 0;
 	int i, err = -EAGAIN;
 
+	/* A clean dump: after a failure, it holds nothing to free. */
+	memset(d, 0, sizeof(*d));
 	for (i = 0; i < FETCH_TRIES; i++) {
 		struct minipoll_dump h = {
 			.items = (unsigned long)items, .wqs = (unsigned long)wqs,
@@ -69,12 +71,15 @@ int mpi_dump_fetch(int fd, struct mpi_dump *d)
 	return err;
 }
 
-void mpi_dump_free(struct mpi_dump *d)
+/* Free the arrays of the n dumps at ds (fetched or not). */
+void mpi_dump_free(struct mpi_dump *ds, int n)
 {
-	free(d->items);
-	free(d->wqs);
-	d->items = NULL;
-	d->wqs = NULL;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		free(ds[k].items);
+		free(ds[k].wqs);
+	}
 }
 
 /* Why fetching fd's dump failed with err, in a reader's words. */

@@ -115,10 +115,8 @@ static int inspect_fds(const int *fds, const int *their_fds, int n,
 	int k, ret = 0, got = 0;
 
 	for (k = 0; k < n; k++) {
-		int err;
+		int err = mpi_dump_fetch(fds[k], &ds[got]);
 
-		memset(&ds[got], 0, sizeof(ds[got]));
-		err = mpi_dump_fetch(fds[k], &ds[got]);
 		if (err < 0) {
 			if (pid)
 				mpi_err("process %d fd %d: %s", (int)pid,
@@ -144,8 +142,7 @@ static int inspect_fds(const int *fds, const int *their_fds, int n,
 		    mpi_draw(ds, got, NULL, 0, caption, NULL, o->svg_path, "svg") < 0)
 			ret = 1;
 	}
-	for (k = 0; k < got; k++)
-		mpi_dump_free(&ds[k]);
+	mpi_dump_free(ds, got);
 	return ret;
 }
 

@@ -38,7 +38,7 @@ struct mpi_link {
 
 /* minipoll-inspect-dump.c */
 int mpi_dump_fetch(int fd, struct mpi_dump *d);
-void mpi_dump_free(struct mpi_dump *d);
+void mpi_dump_free(struct mpi_dump *ds, int n);
 const char *mpi_dump_strerror(int fd, int err);
 int mpi_borrow_fd(pid_t pid, int fd);
 int mpi_find_instances(pid_t pid, int *fds, int max);
