@@ -148,7 +148,7 @@ static int inspect_fds(const int *fds, const int *their_fds, int n,
 
 static int inspect_pid(pid_t pid, int fd, const struct mpi_run_opts *o)
 {
-	int theirs[MAX_FDS], ours[MAX_FDS], n, k, got = 0, ret;
+	int theirs[MAX_FDS], ours[MAX_FDS], n, k, ret;
 
 	if (fd >= 0) {
 		theirs[0] = fd;
@@ -163,13 +163,12 @@ static int inspect_pid(pid_t pid, int fd, const struct mpi_run_opts *o)
 		}
 	}
 	for (k = 0; k < n; k++) {
-		ours[got] = mpi_borrow_fd(pid, theirs[k]);
-		if (ours[got] < 0)
+		ours[k] = mpi_borrow_fd(pid, theirs[k]);
+		if (ours[k] < 0)
 			return 1;
-		theirs[got++] = theirs[k];
 	}
-	ret = inspect_fds(ours, theirs, got, pid, o);
-	for (k = 0; k < got; k++)
+	ret = inspect_fds(ours, theirs, n, pid, o);
+	for (k = 0; k < n; k++)
 		close(ours[k]);
 	return ret;
 }
