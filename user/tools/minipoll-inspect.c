@@ -58,12 +58,11 @@ void mpi_err(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* The results printed so far come first where both go to one file. */
 	fflush(stdout);
-	fprintf(stderr, "%s: ", mp_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	mp_vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int usage_error(const char *msg)

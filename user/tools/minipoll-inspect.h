@@ -67,7 +67,7 @@ void mpi_scenario_list(FILE *f);
 int mpi_run_script(const char *label, const char *text,
 		   const struct mpi_run_opts *o);
 
-/* Messages: "minipoll-inspect: ..." on stderr. */
+/* Messages: "minipoll-inspect: ..." on stderr (mp_warn()), stdout flushed first. */
 void mpi_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* MINIPOLL_INSPECT_H */
