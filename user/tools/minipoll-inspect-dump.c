@@ -26,6 +26,7 @@
 #include <minipoll.h>
 
 #include "minipoll-inspect.h"
+#include "tool.h"
 
 #define FETCH_TRIES	8
 
@@ -163,11 +164,9 @@ int mpi_find_instances(pid_t pid, int *fds, int max)
 	}
 	while ((de = readdir(dp)) && n < max) {
 		ssize_t len;
-		char *end;
 		long fd;
 
-		fd = strtol(de->d_name, &end, 10);
-		if (*end || end == de->d_name)
+		if (mp_parse_long(de->d_name, 0, INT_MAX, &fd) < 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		len = readlink(path, link, sizeof(link) - 1);
