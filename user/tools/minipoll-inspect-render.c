@@ -349,9 +349,8 @@ static void dot_wqs(FILE *f, const struct mpi_dump *ds, int n)
 		}
 }
 
-void mpi_render_dot(FILE *f, const struct mpi_dump *ds, int n,
-		    const struct mpi_link *links, int nlinks,
-		    const char *caption)
+static void render_dot(FILE *f, const struct mpi_dump *ds, int n,
+		       const struct mpi_link *links, int nlinks, const char *caption)
 {
 	int k, l;
 
@@ -472,7 +471,7 @@ int mpi_draw(const struct mpi_dump *ds, int n, const struct mpi_link *links,
 		mpi_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	mpi_render_dot(f, ds, n, links, nlinks, caption);
+	render_dot(f, ds, n, links, nlinks, caption);
 	if (fclose(f)) {
 		mpi_err("%s: %s", path, strerror(errno));
 		ret = -1;

@@ -45,9 +45,6 @@ int mpi_find_instances(pid_t pid, int *fds, int max);
 
 /* minipoll-inspect-render.c */
 void mpi_render_text(FILE *f, const struct mpi_dump *d);
-void mpi_render_dot(FILE *f, const struct mpi_dump *ds, int n,
-		    const struct mpi_link *links, int nlinks,
-		    const char *caption);
 int mpi_draw(const struct mpi_dump *ds, int n, const struct mpi_link *links,
 	     int nlinks, const char *caption, const char *dot_path,
 	     const char *out_path, const char *format);
