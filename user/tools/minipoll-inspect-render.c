@@ -443,7 +443,8 @@ static int run_dot(const char *in, const char *out, const char *format)
 
 /*
  * Write the dot source to dot_path (a temporary file when NULL) and, when
- * out_path is given, render it there. 0, or -1 after a message.
+ * out_path is given, render it there; neither path: nothing to do. 0, or -1
+ * after a message.
  */
 int mpi_draw(const struct mpi_dump *ds, int n, const struct mpi_link *links,
 	     int nlinks, const char *caption, const char *dot_path,

@@ -295,9 +295,8 @@ static int final_pictures(struct run *r, const char *label)
 	if (dump_all(r, ds) < 0)
 		return -1;
 	snprintf(caption, sizeof(caption), "%s, after step %d", label, r->step);
-	if (o->dot_path || o->png_path)
-		ret = draw(r, ds, caption, o->dot_path, o->png_path, "png");
-	if (!ret && o->svg_path)
+	ret = draw(r, ds, caption, o->dot_path, o->png_path, "png");
+	if (!ret)
 		ret = draw(r, ds, caption, NULL, o->svg_path, "svg");
 	mpi_dump_free(ds, r->ninsts);
 	return ret;

@@ -133,12 +133,9 @@ static int inspect_fds(const int *fds, const int *their_fds, int n,
 	}
 	if (got) {
 		snprintf(caption, sizeof(caption), "process %d", (int)(pid ? pid : getpid()));
-		if ((o->dot_path || o->png_path) &&
-		    mpi_draw(ds, got, NULL, 0, caption, o->dot_path,
-			     o->png_path, "png") < 0)
+		if (mpi_draw(ds, got, NULL, 0, caption, o->dot_path, o->png_path, "png") < 0)
 			ret = 1;
-		if (o->svg_path &&
-		    mpi_draw(ds, got, NULL, 0, caption, NULL, o->svg_path, "svg") < 0)
+		if (mpi_draw(ds, got, NULL, 0, caption, NULL, o->svg_path, "svg") < 0)
 			ret = 1;
 	}
 	mpi_dump_free(ds, got);
