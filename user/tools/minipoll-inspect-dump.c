@@ -26,6 +26,7 @@
 #include <minipoll.h>
 
 #include "minipoll-inspect.h"
+#include "tool.h"
 
 #define FETCH_TRIES	8
 
@@ -36,6 +37,8 @@ int mpi_dump_fetch(int fd, struct mpi_dump *d)
 	unsigned int cap_items = 0, cap_wqs = 0;
 	int i, err = -EAGAIN;
 
+	/* A clean dump: after a failure, it holds nothing to free. */
+	memset(d, 0, sizeof(*d));
 	for (i = 0; i < FETCH_TRIES; i++) {
 		struct minipoll_dump h = {
 			.items = (unsigned long)items, .wqs = (unsigned long)wqs,
@@ -69,12 +72,15 @@ int mpi_dump_fetch(int fd, struct mpi_dump *d)
 	return err;
 }
 
-void mpi_dump_free(struct mpi_dump *d)
+/* Free the arrays of the n dumps at ds (fetched or not). */
+void mpi_dump_free(struct mpi_dump *ds, int n)
 {
-	free(d->items);
-	free(d->wqs);
-	d->items = NULL;
-	d->wqs = NULL;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		free(ds[k].items);
+		free(ds[k].wqs);
+	}
 }
 
 /* Why fetching fd's dump failed with err, in a reader's words. */
@@ -158,11 +164,9 @@ int mpi_find_instances(pid_t pid, int *fds, int max)
 	}
 	while ((de = readdir(dp)) && n < max) {
 		ssize_t len;
-		char *end;
 		long fd;
 
-		fd = strtol(de->d_name, &end, 10);
-		if (*end || end == de->d_name)
+		if (mp_parse_long(de->d_name, 0, INT_MAX, &fd) < 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		len = readlink(path, link, sizeof(link) - 1);

@@ -349,9 +349,8 @@ static void dot_wqs(FILE *f, const struct mpi_dump *ds, int n)
 		}
 }
 
-void mpi_render_dot(FILE *f, const struct mpi_dump *ds, int n,
-		    const struct mpi_link *links, int nlinks,
-		    const char *caption)
+static void render_dot(FILE *f, const struct mpi_dump *ds, int n,
+		       const struct mpi_link *links, int nlinks, const char *caption)
 {
 	int k, l;
 
@@ -444,7 +443,8 @@ static int run_dot(const char *in, const char *out, const char *format)
 
 /*
  * Write the dot source to dot_path (a temporary file when NULL) and, when
- * out_path is given, render it there. 0, or -1 after a message.
+ * out_path is given, render it there; neither path: nothing to do. 0, or -1
+ * after a message.
  */
 int mpi_draw(const struct mpi_dump *ds, int n, const struct mpi_link *links,
 	     int nlinks, const char *caption, const char *dot_path,
@@ -472,7 +472,7 @@ int mpi_draw(const struct mpi_dump *ds, int n, const struct mpi_link *links,
 		mpi_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	mpi_render_dot(f, ds, n, links, nlinks, caption);
+	render_dot(f, ds, n, links, nlinks, caption);
 	if (fclose(f)) {
 		mpi_err("%s: %s", path, strerror(errno));
 		ret = -1;

@@ -211,14 +211,6 @@ static int make(struct run *r, const struct mp_op *o)
 
 /* ---- dumping and drawing ---- */
 
-static void free_dumps(struct mpi_dump *ds, int n)
-{
-	int k;
-
-	for (k = 0; k < n; k++)
-		mpi_dump_free(&ds[k]);
-}
-
 /* Dump every instance into ds; 0, or -1 after a message. */
 static int dump_all(struct run *r, struct mpi_dump *ds)
 {
@@ -227,12 +219,11 @@ static int dump_all(struct run *r, struct mpi_dump *ds)
 	for (k = 0; k < r->ninsts; k++) {
 		int h = r->insts[k];
 
-		memset(&ds[k], 0, sizeof(ds[k]));
 		ret = mpi_dump_fetch(r->fd[h], &ds[k]);
 		if (ret < 0) {
 			mpi_err("step %d: dumping instance %s: %s", r->step,
 				r->nm.v[h], mpi_dump_strerror(r->fd[h], -ret));
-			free_dumps(ds, k);
+			mpi_dump_free(ds, k);
 			return -1;
 		}
 		snprintf(ds[k].name, sizeof(ds[k].name), "%s", r->nm.v[h]);
@@ -287,7 +278,7 @@ static int after_step(struct run *r, const char *cmd)
 		if (!ret && !r->o->quiet)
 			printf("# picture %s\n", src_only ? dot : out);
 	}
-	free_dumps(ds, r->ninsts);
+	mpi_dump_free(ds, r->ninsts);
 	fflush(stdout);
 	return ret;
 }
@@ -304,11 +295,10 @@ static int final_pictures(struct run *r, const char *label)
 	if (dump_all(r, ds) < 0)
 		return -1;
 	snprintf(caption, sizeof(caption), "%s, after step %d", label, r->step);
-	if (o->dot_path || o->png_path)
-		ret = draw(r, ds, caption, o->dot_path, o->png_path, "png");
-	if (!ret && o->svg_path)
+	ret = draw(r, ds, caption, o->dot_path, o->png_path, "png");
+	if (!ret)
 		ret = draw(r, ds, caption, NULL, o->svg_path, "svg");
-	free_dumps(ds, r->ninsts);
+	mpi_dump_free(ds, r->ninsts);
 	return ret;
 }
 
@@ -411,12 +401,12 @@ static void nap(long ms)
 /* The waiters of the instance at fd (0 if it cannot be dumped). */
 static unsigned int waiters(int fd)
 {
-	struct mpi_dump d = { 0 };
+	struct mpi_dump d;
 	unsigned int n = 0;
 
 	if (mpi_dump_fetch(fd, &d) == 0)
 		n = d.hdr.nr_waiters;
-	mpi_dump_free(&d);
+	mpi_dump_free(&d, 1);
 	return n;
 }
 

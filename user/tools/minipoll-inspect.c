@@ -58,12 +58,11 @@ void mpi_err(const char *fmt, ...)
 {
 	va_list ap;
 
+	/* The results printed so far come first where both go to one file. */
 	fflush(stdout);
-	fprintf(stderr, "%s: ", mp_prog);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	mp_vwarn(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static int usage_error(const char *msg)
@@ -115,10 +114,8 @@ static int inspect_fds(const int *fds, const int *their_fds, int n,
 	int k, ret = 0, got = 0;
 
 	for (k = 0; k < n; k++) {
-		int err;
+		int err = mpi_dump_fetch(fds[k], &ds[got]);
 
-		memset(&ds[got], 0, sizeof(ds[got]));
-		err = mpi_dump_fetch(fds[k], &ds[got]);
 		if (err < 0) {
 			if (pid)
 				mpi_err("process %d fd %d: %s", (int)pid,
@@ -136,22 +133,18 @@ static int inspect_fds(const int *fds, const int *their_fds, int n,
 	}
 	if (got) {
 		snprintf(caption, sizeof(caption), "process %d", (int)(pid ? pid : getpid()));
-		if ((o->dot_path || o->png_path) &&
-		    mpi_draw(ds, got, NULL, 0, caption, o->dot_path,
-			     o->png_path, "png") < 0)
+		if (mpi_draw(ds, got, NULL, 0, caption, o->dot_path, o->png_path, "png") < 0)
 			ret = 1;
-		if (o->svg_path &&
-		    mpi_draw(ds, got, NULL, 0, caption, NULL, o->svg_path, "svg") < 0)
+		if (mpi_draw(ds, got, NULL, 0, caption, NULL, o->svg_path, "svg") < 0)
 			ret = 1;
 	}
-	for (k = 0; k < got; k++)
-		mpi_dump_free(&ds[k]);
+	mpi_dump_free(ds, got);
 	return ret;
 }
 
 static int inspect_pid(pid_t pid, int fd, const struct mpi_run_opts *o)
 {
-	int theirs[MAX_FDS], ours[MAX_FDS], n, k, got = 0, ret;
+	int theirs[MAX_FDS], ours[MAX_FDS], n, k, ret;
 
 	if (fd >= 0) {
 		theirs[0] = fd;
@@ -166,13 +159,12 @@ static int inspect_pid(pid_t pid, int fd, const struct mpi_run_opts *o)
 		}
 	}
 	for (k = 0; k < n; k++) {
-		ours[got] = mpi_borrow_fd(pid, theirs[k]);
-		if (ours[got] < 0)
+		ours[k] = mpi_borrow_fd(pid, theirs[k]);
+		if (ours[k] < 0)
 			return 1;
-		theirs[got++] = theirs[k];
 	}
-	ret = inspect_fds(ours, theirs, got, pid, o);
-	for (k = 0; k < got; k++)
+	ret = inspect_fds(ours, theirs, n, pid, o);
+	for (k = 0; k < n; k++)
 		close(ours[k]);
 	return ret;
 }

@@ -38,16 +38,13 @@ struct mpi_link {
 
 /* minipoll-inspect-dump.c */
 int mpi_dump_fetch(int fd, struct mpi_dump *d);
-void mpi_dump_free(struct mpi_dump *d);
+void mpi_dump_free(struct mpi_dump *ds, int n);
 const char *mpi_dump_strerror(int fd, int err);
 int mpi_borrow_fd(pid_t pid, int fd);
 int mpi_find_instances(pid_t pid, int *fds, int max);
 
 /* minipoll-inspect-render.c */
 void mpi_render_text(FILE *f, const struct mpi_dump *d);
-void mpi_render_dot(FILE *f, const struct mpi_dump *ds, int n,
-		    const struct mpi_link *links, int nlinks,
-		    const char *caption);
 int mpi_draw(const struct mpi_dump *ds, int n, const struct mpi_link *links,
 	     int nlinks, const char *caption, const char *dot_path,
 	     const char *out_path, const char *format);
@@ -67,7 +64,7 @@ void mpi_scenario_list(FILE *f);
 int mpi_run_script(const char *label, const char *text,
 		   const struct mpi_run_opts *o);
 
-/* Messages: "minipoll-inspect: ..." on stderr. */
+/* Messages: "minipoll-inspect: ..." on stderr (mp_warn()), stdout flushed first. */
 void mpi_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif /* MINIPOLL_INSPECT_H */
