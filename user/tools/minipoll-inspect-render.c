@@ -416,6 +416,8 @@ static int run_dot(const char *in, const char *out, const char *format)
 	int status;
 
 	snprintf(tflag, sizeof(tflag), "-T%s", format);
+	/* Else a child that fails to exec would print our pending output again. */
+	fflush(stdout);
 	pid = fork();
 	if (pid < 0) {
 		mpi_err("fork: %s", strerror(errno));

@@ -143,12 +143,20 @@ static const char *target_name(void *ctx, unsigned long long data)
 }
 
 /* Room for every handle the names know, new ones never made. */
-static void grow(struct run *r)
+/* Room in r->fd for every handle named so far; 0, or -1 out of memory. */
+static int grow(struct run *r)
 {
-	while (r->nfd < r->nm.n) {
-		r->fd = realloc(r->fd, (r->nfd + 1) * sizeof(*r->fd));
-		r->fd[r->nfd++] = -2;
-	}
+	int *fd;
+
+	if (r->nfd >= r->nm.n)
+		return 0;
+	fd = realloc(r->fd, r->nm.n * sizeof(*fd));
+	if (!fd)
+		return -1;
+	while (r->nfd < r->nm.n)
+		fd[r->nfd++] = -2;
+	r->fd = fd;
+	return 0;
 }
 
 /* The fd of an operand; SCRIPT_ERR for a handle no step made. */
@@ -571,7 +579,11 @@ int mpi_run_script(const char *label, const char *text,
 			ret = 2;
 			break;
 		}
-		grow(r);
+		if (grow(r) < 0) {
+			mpi_err("out of memory");
+			ret = 1;
+			break;
+		}
 		r->step++;
 		line = trim(line);
 		printf("step %d: %s\n", r->step, line);
