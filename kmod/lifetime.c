@@ -44,9 +44,12 @@
  *
  * A closing instance may lose the race for an item to the hook. The hook
  * does all of its work - unhooking, uncharging the owner, parking the
- * item on mp->dead, scheduling the reap work - inside one RCU read-side
- * section, so the instance's release waits a grace period before it
- * frees what the hook touches (mp_instance_release()).
+ * item on mp->dead and queueing the reap work, these two under mp->lock
+ * - inside one RCU read-side section, so the instance's release waits a
+ * grace period before it frees what the hook touches
+ * (mp_instance_release()). An item the reaper already took needs no
+ * wait: the hook finished with the instance before the reaper could
+ * see it.
  *
  * Paths that call into the target after registration (re-poll, fdinfo,
  * nest checks) pin it with mp_item_fget(): under RCU, a live item's file
@@ -388,9 +391,17 @@ static void mp_item_kill(struct mp_tfile *tfile, struct mp_item *mpi)
 	}
 	mpi->dead_next = mp->dead;
 	mp->dead = mpi;
-	spin_unlock_irqrestore(&mp->lock, flags);
-
+	/*
+	 * Queued before the item can be reaped: once the item is taken off
+	 * mp->dead under this lock, by any mp_lock(), the hook is done with
+	 * the instance. A closing instance that reaped it before its walk
+	 * (and so saw no item lost to the hook, and waits no grace period)
+	 * then finds the work queued, and cancel_work_sync() catches it.
+	 * Queued after the unlock, it could come after that cancel and run
+	 * on a freed instance.
+	 */
 	schedule_work(&mp->reap_work);
+	spin_unlock_irqrestore(&mp->lock, flags);
 }
 
 /* cf. eventpoll_release_file(): the last reference to @file is gone. */

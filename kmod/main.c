@@ -46,13 +46,16 @@ void mp_instance_release(struct mp_instance *mp)
 	 * Every item is now off its tfile, by us or by the release hook, so
 	 * no hook can find this instance again. But a hook that took an item
 	 * from us may still be running: it unhooks the item (and uncharges
-	 * mp->user) before it parks it on mp->dead and schedules the reap
-	 * work. It does all of that inside one RCU read-side section, so a
-	 * grace period is enough to see it finished (see mp_item_kill()).
+	 * mp->user) before it parks it on mp->dead and queues the reap work.
+	 * It does all of that inside one RCU read-side section, so a grace
+	 * period is enough to see it finished (see mp_item_kill()). An item
+	 * the hook had parked before our walk was reaped by a mp_lock() and
+	 * is no longer in the tree: its hook queued the work, under mp->lock,
+	 * before the reaper could take it, and touches us no more.
 	 */
 	if (hook_won)
 		synchronize_rcu();
-	/* No hook can schedule the work now. Free what the hooks handed over. */
+	/* No hook can queue the work now. Free what the hooks handed over. */
 	cancel_work_sync(&mp->reap_work);
 	mp_lock(mp, 0);
 	mp_unlock(mp);
