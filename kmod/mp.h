@@ -221,13 +221,18 @@ struct mp_instance {
 	 * transfer. mp->lock.
 	 */
 	struct mp_item *ovflist;
-	/* Items whose file went away, to be reaped under mp->mtx. mp->lock. */
+	/*
+	 * Items whose file went away, to be reaped under mp->mtx. mp->lock;
+	 * an item joins it in the same section that queues reap_work.
+	 */
 	struct mp_item *dead;
 	/*
-	 * Reaps dead items soon after their file went away. Scheduled by the
-	 * release hook inside its RCU read-side section; the instance's
-	 * release waits a grace period before cancelling it whenever a hook
-	 * took one of its items (mp_instance_release()).
+	 * Reaps dead items soon after their file went away. Queued by the
+	 * release hook under mp->lock as it parks the item on mp->dead,
+	 * inside its RCU read-side section: the instance's release waits a
+	 * grace period before cancelling it whenever a hook took one of its
+	 * items still in the tree, and an item already reaped had its work
+	 * queued first (mp_instance_release()).
 	 */
 	struct work_struct reap_work;
 	/* Held while a transfer moves EPOLLWAKEUP items. mp->mtx. */
