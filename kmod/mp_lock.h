@@ -36,7 +36,9 @@
  *  5. mp->lock, a spinlock taken with interrupts off, since targets wake
  *     their queues from any context, hard interrupts included. It guards
  *     the ready list, the overflow list, the dead list, and mp->wq:
- *     waiters are queued and woken only under it.
+ *     waiters are queued and woken only under it. The release hook queues
+ *     mp->reap_work under it (mp_item_kill()), so the workqueue's own
+ *     locks nest inside it.
  *
  * Pollers of an instance (mp->poll_wait) are woken after mp->lock is
  * dropped, because waking them can run a parent instance's callback,
