@@ -142,8 +142,10 @@ static const char *target_name(void *ctx, unsigned long long data)
 	return data < (unsigned long long)r->nm.n ? r->nm.v[data] : NULL;
 }
 
-/* Room for every handle the names know, new ones never made. */
-/* Room in r->fd for every handle named so far; 0, or -1 out of memory. */
+/*
+ * Room in r->fd for every handle the names know, new ones never made;
+ * 0, or -1 out of memory.
+ */
 static int grow(struct run *r)
 {
 	int *fd;
